@@ -1,0 +1,38 @@
+import type { Command } from './main.ts';
+import { loadConfig } from '../config.ts';
+import { openStore } from '../store/db.ts';
+import { isEmpty, ensurePublication, publicationFromEnv } from '../store/publication.ts';
+import { loadDemo } from '../demo/load.ts';
+import { createContext } from '../web/context.ts';
+import { buildApp } from '../web/app.ts';
+
+export const serveCommand: Command = {
+  summary: 'Serve the site (and load the demo publication into an empty database).',
+  usage: `masthead serve [--no-demo]
+
+  --no-demo   start with an empty archive instead of loading the demo publication
+Environment: PORT (3000), HOST (0.0.0.0), DATA_DIR (./data), DATABASE_URL, BASE_URL, TRUST_PROXY, LOG_LEVEL`,
+  options: { 'no-demo': { type: 'boolean' } },
+  async run({ values }) {
+    const config = loadConfig();
+    const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+    if (await isEmpty(store.db)) {
+      if (values['no-demo']) await ensurePublication(store.db, publicationFromEnv());
+      else {
+        const r = await loadDemo(store.db);
+        process.stderr.write(`Loaded the demo publication: ${r.issues} issues, ${r.articles} articles.\n`);
+      }
+    }
+    const app = await buildApp(createContext(store, config), { logger: { level: config.logLevel } });
+    const stop = async (signal: string) => {
+      app.log.info({ signal }, 'shutting down');
+      await app.close();
+      await store.close();
+      process.exit(0);
+    };
+    process.once('SIGTERM', () => void stop('SIGTERM'));
+    process.once('SIGINT', () => void stop('SIGINT'));
+    await app.listen({ port: config.port, host: config.host });
+    return await new Promise<number>(() => {});
+  },
+};

@@ -1,0 +1,54 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import SQLite from 'better-sqlite3';
+import pg from 'pg';
+import type { DB } from './schema.ts';
+import { migrateToLatest } from './migrations.ts';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface Store {
+  db: Kysely<DB>;
+  dialect: Dialect;
+  /** The SQLite handle, for bulk loads and online backups; null on PostgreSQL. */
+  sqlite: SQLite.Database | null;
+  /** The PostgreSQL pool, null on SQLite. */
+  pool: pg.Pool | null;
+  close(): Promise<void>;
+}
+
+export interface StoreOptions {
+  databaseUrl: string | null;
+  dataDir: string;
+  /** Apply pending migrations (default true). */
+  migrate?: boolean;
+}
+
+// Integer columns come back as numbers on PostgreSQL too (count(*) is bigint: parse it; our
+// counts never approach 2^53).
+pg.types.setTypeParser(20, (v: string) => Number(v));
+
+export async function openStore(opts: StoreOptions): Promise<Store> {
+  let store: Store;
+  if (opts.databaseUrl) {
+    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: Number(process.env.PG_POOL_SIZE ?? 10) });
+    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    store = { db, dialect: 'postgres', sqlite: null, pool, close: () => db.destroy() };
+  } else {
+    fs.mkdirSync(opts.dataDir, { recursive: true });
+    const file = path.join(opts.dataDir, 'masthead.db');
+    const sqlite = new SQLite(file);
+    // WAL lets readers run while one writer commits; synchronous=FULL makes every acknowledged
+    // commit durable even across power loss (NORMAL would only survive a process crash).
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = FULL');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma('busy_timeout = 5000');
+    const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
+    store = { db, dialect: 'sqlite', sqlite, pool: null, close: () => db.destroy() };
+  }
+  if (opts.migrate !== false) await migrateToLatest(store.db, store.dialect);
+  return store;
+}
+

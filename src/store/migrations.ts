@@ -1,0 +1,127 @@
+import { sql, type Kysely, type Migration, type MigrationProvider, Migrator, type CreateTableBuilder } from 'kysely';
+import type { Dialect } from './db.ts';
+
+// Migrations are code, applied in name order inside a transaction each. Never edit one that has
+// shipped: add a new one.
+
+function withId<T extends string>(dialect: Dialect, t: CreateTableBuilder<T, never>): CreateTableBuilder<T, 'id'> {
+  return dialect === 'postgres'
+    ? t.addColumn('id', 'serial', (c) => c.primaryKey())
+    : t.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement());
+}
+
+function namedTable(db: Kysely<any>, dialect: Dialect, name: string) {
+  return withId(dialect, db.schema.createTable(name))
+    .addColumn('slug', 'text', (c) => c.notNull().unique())
+    .addColumn('name', 'text', (c) => c.notNull());
+}
+
+function linkTable(db: Kysely<any>, name: string, target: string, targetCol: string) {
+  return db.schema
+    .createTable(name)
+    .addColumn('article_id', 'integer', (c) => c.notNull().references('articles.id').onDelete('cascade'))
+    .addColumn(targetCol, 'integer', (c) => c.notNull().references(`${target}.id`).onDelete('cascade'))
+    .addColumn('position', 'integer', (c) => c.notNull())
+    .addPrimaryKeyConstraint(`${name}_pk`, ['article_id', targetCol]);
+}
+
+export function migrations(dialect: Dialect): Record<string, Migration> {
+  return {
+    '0001_archive': {
+      async up(db: Kysely<any>) {
+        await withId(dialect, db.schema.createTable('publications'))
+          .addColumn('slug', 'text', (c) => c.notNull().unique())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('abbreviation', 'text', (c) => c.notNull().unique())
+          .addColumn('issn', 'text')
+          .addColumn('description', 'text')
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .execute();
+
+        await withId(dialect, db.schema.createTable('issues'))
+          .addColumn('publication_id', 'integer', (c) => c.notNull().references('publications.id'))
+          .addColumn('year', 'integer', (c) => c.notNull())
+          .addColumn('month', 'integer', (c) => c.notNull().check(sql`month between 1 and 12`))
+          .addColumn('volume', 'integer')
+          .addColumn('number', 'integer')
+          .addColumn('page_count', 'integer')
+          .addColumn('title', 'text')
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addUniqueConstraint('issues_pub_year_month', ['publication_id', 'year', 'month'])
+          .execute();
+
+        await withId(dialect, db.schema.createTable('articles'))
+          .addColumn('publication_id', 'integer', (c) => c.notNull().references('publications.id'))
+          .addColumn('slug', 'text', (c) => c.notNull().unique())
+          .addColumn('title', 'text', (c) => c.notNull())
+          .addColumn('dek', 'text')
+          .addColumn('body_markdown', 'text', (c) => c.notNull())
+          .addColumn('body_html', 'text', (c) => c.notNull())
+          .addColumn('body_text', 'text', (c) => c.notNull())
+          .addColumn('teaser_html', 'text', (c) => c.notNull())
+          .addColumn('teaser_text', 'text', (c) => c.notNull())
+          .addColumn('word_count', 'integer', (c) => c.notNull())
+          .addColumn('access', 'text', (c) => c.notNull().check(sql`access in ('free', 'premium')`))
+          .addColumn('status', 'text', (c) => c.notNull().check(sql`status in ('draft', 'scheduled', 'published')`))
+          .addColumn('published_at', 'text')
+          .addColumn('issue_id', 'integer', (c) => c.references('issues.id'))
+          .addColumn('page_first', 'integer')
+          .addColumn('page_last', 'integer')
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('articles_published').on('articles').columns(['published_at', 'id']).execute();
+        await db.schema.createIndex('articles_issue_page').on('articles').columns(['issue_id', 'page_first']).execute();
+
+        await namedTable(db, dialect, 'authors').execute();
+        await namedTable(db, dialect, 'topics').execute();
+        await namedTable(db, dialect, 'places')
+          .addColumn('kind', 'text', (c) => c.notNull().check(sql`kind in ('state', 'country')`))
+          .execute();
+        await linkTable(db, 'article_authors', 'authors', 'author_id').execute();
+        await linkTable(db, 'article_topics', 'topics', 'topic_id').execute();
+        await linkTable(db, 'article_places', 'places', 'place_id').execute();
+        for (const [table, col] of [['article_authors', 'author_id'], ['article_topics', 'topic_id'], ['article_places', 'place_id']]) {
+          await db.schema.createIndex(`${table}_by_target`).on(table).columns([col, 'article_id']).execute();
+        }
+
+        await db.schema
+          .createTable('article_sources')
+          .addColumn('article_id', 'integer', (c) => c.notNull().references('articles.id').onDelete('cascade'))
+          .addColumn('position', 'integer', (c) => c.notNull())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('slug', 'text', (c) => c.notNull())
+          .addColumn('url', 'text')
+          .addPrimaryKeyConstraint('article_sources_pk', ['article_id', 'position'])
+          .execute();
+        await db.schema.createIndex('article_sources_slug').on('article_sources').columns(['slug', 'article_id']).execute();
+
+        await withId(dialect, db.schema.createTable('citations'))
+          .addColumn('article_id', 'integer', (c) => c.notNull().references('articles.id').onDelete('cascade'))
+          .addColumn('position', 'integer', (c) => c.notNull())
+          .addColumn('text', 'text', (c) => c.notNull())
+          .addColumn('publication', 'text', (c) => c.notNull())
+          .addColumn('year', 'integer', (c) => c.notNull())
+          .addColumn('month', 'integer', (c) => c.notNull())
+          .addColumn('page_first', 'integer', (c) => c.notNull())
+          .addColumn('page_last', 'integer', (c) => c.notNull())
+          .addColumn('cited_article_id', 'integer', (c) => c.references('articles.id').onDelete('set null'))
+          .execute();
+        await db.schema.createIndex('citations_article').on('citations').columns(['article_id', 'position']).execute();
+        await db.schema.createIndex('citations_cited').on('citations').columns(['cited_article_id']).execute();
+        await db.schema.createIndex('citations_target').on('citations').columns(['publication', 'year', 'month']).execute();
+      },
+    },
+  };
+}
+
+export async function migrateToLatest(db: Kysely<any>, dialect: Dialect): Promise<void> {
+  const all = migrations(dialect);
+  const provider: MigrationProvider = { getMigrations: async () => all };
+  const migrator = new Migrator({ db, provider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error');
+    throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${(error as Error).message ?? error}`);
+  }
+}

@@ -1,0 +1,105 @@
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { AppContext } from './context.ts';
+import { ANONYMOUS, type Viewer } from '../domain/access.ts';
+import { renderPage, CSS_HASH } from './views/layout.tsx';
+import { ErrorPage } from './views/pages.tsx';
+import { homeRoutes } from './routes/home.ts';
+import { articleRoutes } from './routes/articles.ts';
+import { issueRoutes } from './routes/issues.ts';
+import { termRoutes } from './routes/terms.ts';
+import { citeRoutes } from './routes/cite.ts';
+import { feedRoutes } from './routes/feeds.ts';
+import { sitemapRoutes } from './routes/sitemaps.ts';
+import { apiArticleRoutes } from './routes/api-articles.ts';
+import { staticRoutes } from './routes/static.ts';
+import { healthRoutes } from './routes/health.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    viewer: Viewer;
+  }
+}
+
+export interface AppOptions {
+  logger?: boolean | object;
+}
+
+const SECURITY_HEADERS: Record<string, string> = {
+  'content-security-policy': `default-src 'none'; style-src ${CSS_HASH}; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'`,
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'strict-origin-when-cross-origin',
+  'x-frame-options': 'DENY',
+  'cross-origin-opener-policy': 'same-origin',
+};
+
+export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    // X-Forwarded-* is believed only from the proxies an operator lists in TRUST_PROXY.
+    trustProxy: ctx.config.trustProxy.length ? ctx.config.trustProxy : false,
+    ignoreTrailingSlash: true,
+    maxParamLength: 500,
+    bodyLimit: 1024 * 1024,
+  });
+
+  app.decorateRequest('viewer', null as never);
+  app.addHook('onRequest', async (req) => {
+    // Accounts arrive in a later step; until then every visitor is anonymous.
+    req.viewer = ANONYMOUS;
+  });
+  app.addHook('onSend', async (_req, reply, payload) => {
+    for (const [k, v] of Object.entries(SECURITY_HEADERS)) if (!reply.hasHeader(k)) reply.header(k, v);
+    return payload;
+  });
+
+  app.setNotFoundHandler(async (req, reply) => {
+    if (req.url.startsWith('/api/')) return reply.code(404).send({ error: 'not_found', message: `No such resource: ${req.url.split('?')[0]}` });
+    return sendHtml(reply.code(404), renderPage(ErrorPage({ site: await ctx.site(), status: 404, title: 'Page not found', message: 'There is no page at this address. It may have moved, or the link may be mistyped.' })));
+  });
+
+  app.setErrorHandler(async (err: Error & { statusCode?: number; validation?: unknown }, req, reply) => {
+    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    if (status >= 500) req.log.error({ err }, 'request failed');
+    const message = status >= 500 ? 'Something went wrong on our side. The error has been logged; please try again in a moment.' : err.message;
+    if (req.url.startsWith('/api/')) return reply.code(status).send({ error: status >= 500 ? 'internal_error' : 'bad_request', message });
+    let site;
+    try {
+      site = await ctx.site();
+    } catch {
+      site = { name: 'Masthead', abbreviation: '', description: null, issn: null, baseUrl: ctx.config.baseUrl };
+    }
+    return sendHtml(reply.code(status), renderPage(ErrorPage({ site, status, title: status >= 500 ? 'Something went wrong' : 'Bad request', message })));
+  });
+
+  await app.register(healthRoutes(ctx));
+  await app.register(staticRoutes(ctx));
+  await app.register(homeRoutes(ctx));
+  await app.register(articleRoutes(ctx));
+  await app.register(issueRoutes(ctx));
+  await app.register(termRoutes(ctx));
+  await app.register(citeRoutes(ctx));
+  await app.register(feedRoutes(ctx));
+  await app.register(sitemapRoutes(ctx));
+  await app.register(apiArticleRoutes(ctx));
+  return app;
+}
+
+/** Pages are personal once anyone can sign in, and gated pages must never sit in a shared cache. */
+export function sendHtml(reply: FastifyReply, html: string, opts: { cache?: 'private' | 'public' } = {}): FastifyReply {
+  reply.type('text/html; charset=utf-8');
+  if (!reply.hasHeader('cache-control')) reply.header('cache-control', opts.cache === 'public' ? 'public, max-age=300' : 'private, no-cache');
+  reply.header('vary', 'Cookie, Authorization');
+  return reply.send(html);
+}
+
+export async function notFound(ctx: AppContext, req: FastifyRequest, reply: FastifyReply, message: string, links?: { href: string; label: string }[]) {
+  if (req.url.startsWith('/api/')) return reply.code(404).send({ error: 'not_found', message });
+  return sendHtml(reply.code(404), renderPage(ErrorPage({ site: await ctx.site(), status: 404, title: 'Not found', message, links })));
+}
+
+/** ?page=N, 1-based, clamped; anything else is page 1. */
+export function pageParam(q: unknown): number {
+  const raw = (q as { page?: string } | undefined)?.page;
+  const n = Number(raw);
+  return Number.isInteger(n) && n >= 1 && n <= 100000 ? n : 1;
+}

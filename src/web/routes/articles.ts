@@ -1,0 +1,27 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { AppContext } from '../context.ts';
+import { getArticle, listArticles } from '../../store/articles.ts';
+import { presentArticle, presentSummary } from '../../present/article.ts';
+import { renderPage } from '../views/layout.tsx';
+import { ArticlePage } from '../views/article.tsx';
+import { ListPage } from '../views/pages.tsx';
+import { sendHtml, notFound, pageParam } from '../app.ts';
+
+const PER_PAGE = 20;
+
+export const articleRoutes = (ctx: AppContext): FastifyPluginAsync => async (app) => {
+  app.get('/articles', async (req, reply) => {
+    const page = pageParam(req.query);
+    const [site, list] = await Promise.all([ctx.site(), listArticles(ctx.store.db, { limit: PER_PAGE, offset: (page - 1) * PER_PAGE })]);
+    const pages = Math.max(1, Math.ceil(list.total / PER_PAGE));
+    if (page > pages) return notFound(ctx, req, reply, `There is no page ${page}; the list has ${pages}.`, [{ href: '/articles', label: 'First page' }]);
+    return sendHtml(reply, renderPage(ListPage({ site, title: 'All articles', description: `Every article in the ${site.name} archive, newest first.`, path: '/articles', items: list.items.map(presentSummary), page, pages, total: list.total })));
+  });
+
+  app.get<{ Params: { slug: string } }>('/articles/:slug', async (req, reply) => {
+    const record = await getArticle(ctx.store.db, req.params.slug);
+    if (!record) return notFound(ctx, req, reply, 'We could not find that article. It may have been moved or not published yet.', [{ href: '/articles', label: 'All articles' }]);
+    const view = presentArticle(record, req.viewer);
+    return sendHtml(reply, renderPage(ArticlePage({ a: view, site: await ctx.site() })));
+  });
+};

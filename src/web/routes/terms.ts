@@ -1,0 +1,56 @@
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { AppContext } from '../context.ts';
+import { listArticles, type ListFilter } from '../../store/articles.ts';
+import { listTerms, getTerm, type Facet, type Term } from '../../store/taxonomy.ts';
+import { presentSummary } from '../../present/article.ts';
+import { renderPage } from '../views/layout.tsx';
+import { ListPage, TermIndexPage } from '../views/pages.tsx';
+import { sendHtml, notFound, pageParam } from '../app.ts';
+
+const PER_PAGE = 20;
+
+interface TermKind {
+  facet: Facet;
+  /** URL prefix, e.g. "topics" */
+  prefix: string;
+  plural: string;
+  filter: ListFilter['kind'];
+  only?: (t: Term) => boolean;
+}
+
+const KINDS: TermKind[] = [
+  { facet: 'topic', prefix: 'topics', plural: 'Topics', filter: 'topic' },
+  { facet: 'place', prefix: 'states', plural: 'States', filter: 'place', only: (t) => t.kind === 'state' },
+  { facet: 'place', prefix: 'countries', plural: 'Countries', filter: 'place', only: (t) => t.kind === 'country' },
+  { facet: 'source', prefix: 'sources', plural: 'Sources', filter: 'source' },
+  { facet: 'author', prefix: 'authors', plural: 'Authors', filter: 'author' },
+];
+
+export const termRoutes = (ctx: AppContext): FastifyPluginAsync => async (app) => {
+  for (const kind of KINDS) {
+    app.get(`/${kind.prefix}`, async (_req, reply) => {
+      const [site, terms] = await Promise.all([ctx.site(), listTerms(ctx.store.db, kind.facet)]);
+      const shown = kind.only ? terms.filter(kind.only) : terms;
+      return sendHtml(reply, renderPage(TermIndexPage({ site, title: kind.plural, path: `/${kind.prefix}`, terms: shown, base: (t) => `/${kind.prefix}/${t.slug}` })));
+    });
+
+    app.get<{ Params: { slug: string } }>(`/${kind.prefix}/:slug`, async (req: FastifyRequest<{ Params: { slug: string } }>, reply: FastifyReply) => {
+      const term = await getTerm(ctx.store.db, kind.facet, req.params.slug);
+      if (!term || (kind.only && !kind.only({ ...term, count: 0 }))) {
+        return notFound(ctx, req, reply, `There is nothing filed under "${req.params.slug}".`, [{ href: `/${kind.prefix}`, label: `All ${kind.plural.toLowerCase()}` }]);
+      }
+      const page = pageParam(req.query);
+      const path = `/${kind.prefix}/${term.slug}`;
+      const [site, list] = await Promise.all([
+        ctx.site(),
+        listArticles(ctx.store.db, { limit: PER_PAGE, offset: (page - 1) * PER_PAGE, filter: { kind: kind.filter, slug: term.slug } as ListFilter }),
+      ]);
+      const pages = Math.max(1, Math.ceil(list.total / PER_PAGE));
+      if (page > pages) return notFound(ctx, req, reply, `There is no page ${page} for ${term.name}.`, [{ href: path, label: term.name }]);
+      return sendHtml(reply, renderPage(ListPage({
+        site, title: term.name, description: `Articles about ${term.name} in ${site.name}.`, path,
+        items: list.items.map(presentSummary), page, pages, total: list.total, crumb: { href: `/${kind.prefix}`, label: kind.plural },
+      })));
+    });
+  }
+};
