@@ -72,9 +72,6 @@ export async function saveArticles(db: Kysely<DB>, items: { file: string; articl
           publication_id: pub.id,
           title: article.title,
           dek: article.dek,
-          body_markdown: article.bodyMarkdown,
-          body_html: bodyHtml,
-          body_text: rendered.text,
           teaser_html: teaserHtml,
           teaser_text: rendered.teaserText,
           word_count: rendered.wordCount,
@@ -96,6 +93,9 @@ export async function saveArticles(db: Kysely<DB>, items: { file: string; articl
           id = ins.id;
           result.created.push(article.slug);
         }
+        const body = { body_markdown: article.bodyMarkdown, body_html: bodyHtml, body_text: rendered.text };
+        if (existing) await trx.updateTable('article_bodies').set(body).where('article_id', '=', id).execute();
+        else await trx.insertInto('article_bodies').values({ article_id: id, ...body }).execute();
         await replaceLinks(trx, id, article);
         await trx.deleteFrom('citations').where('article_id', '=', id).execute();
         const citations = findCitations(rendered.text).flatMap((g) => g.citations);

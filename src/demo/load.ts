@@ -24,7 +24,10 @@ export async function loadDemo(db: Kysely<DB>): Promise<{ articles: number; issu
   const items: { file: string; article: ImportedArticle }[] = files.map((f) => ({ file: f, article: parseImportFile(f, fs.readFileSync(path.join(dir, f))) }));
   // The seed, as a reader saw it on the site: in the May 2025 issue, premium.
   const seed = parseImportFile('seed-pln-bukele.txt', fs.readFileSync(SEED_FILE));
-  Object.assign(seed, { issue: { year: 2025, month: 5 }, pageFirst: 30, pageLast: 31, access: 'premium', status: 'published', publishedAt: '2025-04-28' });
+  Object.assign(seed, {
+    issue: { year: 2025, month: 5 }, pageFirst: 30, pageLast: 31, access: 'premium', status: 'published', publishedAt: '2025-04-28',
+    topics: ['Immigration Detention', 'Prison Conditions'], places: ['El Salvador'],
+  });
   items.push({ file: 'seed-pln-bukele.txt', article: seed });
 
   return db.transaction().execute(async (trx) => {

@@ -9,6 +9,7 @@
 // checks this against renderMarkdown), so the archive looks exactly like an imported one.
 
 import type pg from 'pg';
+import { isMainThread, parentPort, workerData, Worker } from 'node:worker_threads';
 import { sql } from 'kysely';
 import type { Store } from '../store/db.ts';
 import { ensurePublication, publicationFromEnv } from '../store/publication.ts';
@@ -139,7 +140,19 @@ const Z = {
   tVictim: zipf(V.TITLE_VICTIMS, 0.8),
   tRelative: zipf(V.TITLE_VICTIMS.filter((v) => v !== 'Family' && v !== 'Estate'), 0.8),
   tFacility: zipf(V.TITLE_FACILITIES, 1),
-  facilityRef: zipf(V.FACILITY_REFERENCES, 1),
+  facilityRef: zipf(V.FACILITY_REFERENCES, 1.6),
+  object: zipf(V.OBJECTS, 1),
+  objectAdj: zipf(V.OBJECT_ADJECTIVES, 1),
+  objectState: zipf(V.OBJECT_STATES, 1),
+  spot: zipf(V.SPOTS, 1),
+  kin: zipf(V.KIN, 1),
+  abstract: zipf(V.ABSTRACTS, 0.9),
+  critics: zipf(V.CRITICS, 0.9),
+  moreAdj: zipf(V.MORE_ADJECTIVES, 0.8),
+  moreVerb: zipf(V.MORE_VERBS, 0.8),
+  occupation: zipf(V.OCCUPATIONS, 0.8),
+  hobby: zipf(V.HOBBIES, 0.8),
+  condition: zipf(V.CONDITIONS, 0.9),
   verdict: zipf(V.VERDICT_ADJECTIVES, 1),
 };
 
@@ -211,12 +224,53 @@ const twoAdjectives = (c: Cast) => {
   if (b === a) b = a === 'dangerous' ? 'unsanitary' : 'dangerous';
   return `${a} and ${b}`;
 };
-const thing = (c: Cast) => (c.r.chance(0.2) ? `${Z.thing(c.r).replace(/^the /, 'the ' + Z.adj(c.r) + ' ')}` : Z.thing(c.r));
+const OF_WHOM = ['prisoners', 'detainees', 'the county', 'the state', 'the department', 'its residents', 'the women', 'the men', 'juveniles'];
+const thing = (c: Cast) => {
+  const r = c.r;
+  let t = Z.thing(r);
+  const k = r.next();
+  if (k < 0.15) t = t.replace(/^the /, `the ${Z.adj(r)} `);
+  else if (k < 0.27) t = t.replace(/^the /, 'their ');
+  else if (k < 0.35) t = t.replace(/^the /, 'its ');
+  if (r.chance(0.15)) t += ` of ${r.chance(0.3) ? c.plaintiff : r.pick(OF_WHOM)}`;
+  return t;
+};
+/** "a broken fan", "the moldy mattress". */
+const object = (c: Cast) => {
+  const r = c.r;
+  const noun = r.chance(0.5) ? `${Z.objectAdj(r)} ${Z.object(r)}` : Z.object(r);
+  return r.chance(0.5) ? `the ${noun}` : `${article(noun)} ${noun}`;
+};
 
 /** One sentence of the body, with a final period (or quote). */
 function sentence(c: Cast): string {
   const r = c.r;
-  switch (r.int(0, 23)) {
+  switch (r.int(0, 33)) {
+    case 32: {
+      const job = Z.occupation(r);
+      return `Before ${r.pick(['the arrest', 'being jailed', 'going to prison'])}, ${c.plaintiffSurname} worked as ${article(job)} ${job} and ${r.pick(['loved', 'spent weekends', 'was known for'])} ${Z.hobby(r)}, ${r.pick(['relatives', 'friends', 'neighbors', 'coworkers'])} said.`;
+    }
+    case 33:
+      return `${c.plaintiffSurname} had ${Z.condition(r)} and ${Z.condition(r)}, which ${actor(c)} ${r.pick(['knew about', 'documented', 'ignored', 'noted at intake', 'failed to treat'])}, ${Z.doc(r)} ${Z.say(r)}.`;
+    case 28:
+      return `${Z.critics(r)} said the case raised ${r.pick(['questions', 'concerns', 'alarms', 'doubts'])} about ${Z.abstract(r)} and ${Z.abstract(r)} in ${c.state}.`;
+    case 29:
+      return `${Z.critics(r)} pointed to a culture of ${Z.abstract(r)} at the ${fac(c)}, where ${actor(c)} ${Z.moreVerb(r)} ${thing(c)}.`;
+    case 30: {
+      const head = `The ${Z.moreAdj(r)} ${r.pick(['ruling', 'opinion', 'order', 'report', 'memo', 'audit'])} ${Z.moreVerb(r)} ${Z.abstract(r)}`;
+      const adj = Z.moreAdj(r);
+      return `${head} as ${article(adj)} ${adj} problem.`;
+    }
+    case 31:
+      return `${cap(actor(c))} ${Z.moreVerb(r)} ${thing(c)} ${Z.adv(r)}, ${r.pick(['citing', 'blaming', 'pointing to', 'without addressing'])} ${Z.abstract(r)}.`;
+    case 24:
+      return `${person(c)} told reporters that the ${Z.object(r)} in ${r.pick(['the', 'his', 'her', 'their'])} ${r.pick(['cell', 'unit', 'pod', 'dormitory'])} had been ${Z.objectState(r)} for ${Z.numword(r)} ${r.pick(['days', 'weeks', 'months'])}.`;
+    case 25:
+      return `In the ${Z.spot(r)} of the ${fac(c)}, ${actor(c)} ${Z.verb(r)} ${object(c)} and ${object(c)}.`;
+    case 26:
+      return `${c.plaintiffSurname}'s ${Z.kin(r)} ${Z.say(r)} that ${object(c)} was ${r.pick(['all', 'the only thing', 'what'])} ${r.pick(['guards', 'staff', 'the nurse', 'deputies'])} ${r.pick(['offered', 'provided', 'left behind', 'allowed', 'took away'])}.`;
+    case 27:
+      return `Photographs of the ${Z.spot(r)} showed ${object(c)}, ${object(c)} and ${object(c)}.`;
     case 0: case 1: case 2:
       return `${cap(actor(c))} ${Z.verb(r)} ${thing(c)}${pp(c)}.`;
     case 3: case 4:
@@ -271,8 +325,10 @@ function lede(c: Cast): string {
       return `${c.plaintiff}, ${r.int(19, 74)}, was being held at the ${c.facility} on ${Z.charge(r)} when ${actor(c)} ${Z.verb(r)} ${thing(c)}.`;
     case 2:
       return `${cap(actor(c))} in ${c.state} ${Z.verb(r)} ${thing(c)} in ${V.MONTH_NAMES[r.int(0, 11)]} ${c.year}, ${r.pick(['ending a long legal fight', 'over the objections of advocates', 'after years of complaints', 'in a rare move', 'weeks after a death at the facility'])}.`;
-    case 3:
-      return `${c.county} County has agreed to pay ${amount(r)} to settle ${article(Z.adj(r))} lawsuit filed by ${c.plaintiff} over ${thing(c)} at the ${c.facility}.`;
+    case 3: {
+      const kind = `${Z.adj(r)} lawsuit`;
+      return `${c.county} County has agreed to pay ${amount(r)} to settle ${article(kind)} ${kind} filed by ${c.plaintiff} over ${thing(c)} at the ${c.facility}.`;
+    }
     case 4:
       return `${cap(Z.numword(r))} years after ${c.plaintiff} was convicted of ${Z.charge(r)}, ${actor(c)} ${Z.verb(r)} ${thing(c)}.`;
     default:
@@ -323,20 +379,25 @@ interface CitationDraft {
   pageLast: number;
 }
 
-interface Draft {
+/** One article, ready to be written: everything but its id and slug. */
+interface Prepared {
   title: string;
   dek: string | null;
-  paragraphs: string[];
+  /** The Markdown source, which is also the plain text: the generator writes no Markdown syntax. */
+  text: string;
+  html: string;
+  teaserHtml: string;
+  teaserText: string;
   words: number;
   access: 'free' | 'premium';
+  publishedAt: string;
+  issueIndex: number;
+  pageFirst: number;
+  pageLast: number;
   topics: string[];
   states: string[];
   sources: string[];
   authors: string[];
-  issueIndex: number;
-  publishedAt: string;
-  pageFirst: number;
-  pageLast: number;
   citations: CitationDraft[];
 }
 
@@ -363,13 +424,27 @@ function makeCast(r: Rng, state: string, issueYear: number): Cast {
   };
 }
 
+interface Draft {
+  title: string;
+  dek: string | null;
+  paragraphs: string[];
+  words: number;
+  access: 'free' | 'premium';
+  topics: string[];
+  states: string[];
+  sources: string[];
+  authors: string[];
+  publishedAt: string;
+}
+
 /** Title, dek, paragraphs and metadata of one article (pages and citations are added by the caller). */
-function draftArticle(r: Rng, issueYear: number, issueMonth: number): Omit<Draft, 'issueIndex' | 'pageFirst' | 'pageLast' | 'citations'> {
+function draftArticle(r: Rng, issueYear: number, issueMonth: number): Draft {
   const states = distinct(r, Z.state, r.chance(0.8) ? 1 : 2);
   const c = makeCast(r, states[0], issueYear);
   const title = titleFor(c);
   const dek = r.chance(0.5) ? sentence(c) : null;
 
+  // Log-normal length around ~700 words; paragraphs stop at a sentence end near their share.
   const target = Math.min(MAX_WORDS - 60, Math.max(MIN_WORDS + 10, Math.round(Math.exp(Math.log(640) + 0.42 * r.gauss()))));
   const paragraphCount = Math.min(12, Math.max(4, Math.round(target / 80 + r.gauss())));
   const perParagraph = target / paragraphCount;
@@ -411,7 +486,222 @@ function draftArticle(r: Rng, issueYear: number, issueMonth: number): Omit<Draft
 }
 
 function escapeHtml(s: string): string {
+  if (!/[&<>]/.test(s)) return s;
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Body HTML as renderMarkdown + linkCitationsInHtml make it for these paragraphs: `<p>…</p>\n` each. */
+function paragraphHtml(p: string): string {
+  const h = `<p>${escapeHtml(p)}</p>\n`;
+  return p.includes('[See:') ? linkCitationsInHtml(h, (c) => citePath(c)) : h;
+}
+
+// ---------------------------------------------------------------- the plan
+
+/** Everything the generated content depends on: same plan, same articles. */
+interface Plan {
+  total: number;
+  seed: number;
+  batchSize: number;
+  /** The publication's abbreviation, or '' when the citation parser would not recognise it. */
+  abbr: string;
+  /** Next free page in each of the 360 issues (after articles already there). */
+  nextPages: number[];
+}
+
+const issueYear = (k: number) => FIRST_YEAR + Math.floor(k / 12);
+const issueMonth = (k: number) => (k % 12) + 1;
+
+/** The articles of a plan, batch by batch, in issue order. */
+function* prepareBatches(plan: Plan): Generator<Prepared[], void, undefined> {
+  const { total, abbr } = plan;
+  const nextPage = plan.nextPages.slice();
+  // Where each article of this run went, for citations of earlier ones.
+  const runIssue = new Int32Array(total);
+  const runFirst = new Int32Array(total);
+  const runLast = new Int32Array(total);
+  const r = new Rng(plan.seed);
+  const issueEnd = (k: number) => Math.floor(((k + 1) * total) / ISSUE_COUNT); // an even spread
+  let issueIndex = 0;
+  let issueStart = 0; // run index of the first article of the current issue
+
+  for (let start = 0; start < total; start += plan.batchSize) {
+    const end = Math.min(total, start + plan.batchSize);
+    const batch: Prepared[] = [];
+    for (let i = start; i < end; i++) {
+      while (i >= issueEnd(issueIndex)) {
+        issueIndex++;
+        issueStart = i;
+      }
+      const year = issueYear(issueIndex);
+      const month = issueMonth(issueIndex);
+      const d = draftArticle(r, year, month);
+      const pages = 1 + Math.floor(d.words / 900) + (r.chance(0.2) ? 1 : 0);
+      const pageFirst = nextPage[issueIndex];
+      const pageLast = pageFirst + pages - 1;
+      nextPage[issueIndex] += pages;
+
+      // ~15% cite one or two earlier articles of this run (in earlier issues), recent ones more
+      // often. The random draws do not depend on the database, so a seed always gives the same text.
+      const citations: CitationDraft[] = [];
+      if (r.chance(0.15) && issueStart > 0) {
+        const count = r.chance(0.7) ? 1 : 2;
+        for (let k = 0; k < count; k++) {
+          const target = issueStart - 1 - Math.floor(issueStart * r.next() * r.next());
+          const whole = r.chance(0.3);
+          const page = runFirst[target] + Math.floor(r.next() * (runLast[target] - runFirst[target] + 1));
+          if (abbr === '' || citations.some((c) => c.target === target)) continue;
+          const ref = {
+            publication: abbr, year: issueYear(runIssue[target]), month: issueMonth(runIssue[target]),
+            pageFirst: whole ? runFirst[target] : page, pageLast: whole ? runLast[target] : page,
+          };
+          citations.push({ target, text: formatCitation(ref), year: ref.year, month: ref.month, pageFirst: ref.pageFirst, pageLast: ref.pageLast });
+        }
+        if (citations.length > 0) {
+          const texts = citations.map((c) => c.text);
+          const paras = d.paragraphs;
+          const at = (p: number) => Math.min(paras.length - 1, Math.max(1, p));
+          if (citations.length === 1 || r.chance(0.5)) {
+            paras[at(r.int(1, paras.length - 1))] += ` [See: ${texts.join('; ')}.]`;
+            d.words += 1 + 4 * texts.length; // "[See:" + "PLN," "Mar." "2005," "p.45.]" each
+          } else {
+            const p1 = at(r.int(1, paras.length - 2));
+            paras[p1] += ` [See: ${texts[0]}.]`;
+            paras[at(p1 + 1)] += ` [See: ${texts[1]}.]`;
+            d.words += 10;
+          }
+        }
+      }
+      runIssue[i] = issueIndex;
+      runFirst[i] = pageFirst;
+      runLast[i] = pageLast;
+
+      const html = d.paragraphs.map(paragraphHtml);
+      batch.push({
+        title: d.title,
+        dek: d.dek,
+        text: d.paragraphs.join('\n\n'),
+        html: html.join(''),
+        teaserHtml: html[0],
+        teaserText: d.paragraphs[0],
+        words: d.words,
+        access: d.access,
+        publishedAt: d.publishedAt,
+        issueIndex,
+        pageFirst,
+        pageLast,
+        topics: d.topics,
+        states: d.states,
+        sources: d.sources,
+        authors: d.authors,
+        citations,
+      });
+    }
+    yield batch;
+  }
+}
+
+// ---------------------------------------------------------------- generating in a worker
+
+// Generating the prose takes about as long as writing it, so a worker thread generates the next
+// batch while this one is written. The worker runs this same module; when it cannot start (no
+// TypeScript loader, no worker threads) the batches are generated inline, with the same result.
+
+const WORKER_KEY = 'mastheadSyntheticPlan';
+
+interface BatchSource {
+  next(): Promise<Prepared[] | null>;
+  close(): Promise<void>;
+}
+
+function inlineSource(plan: Plan): BatchSource {
+  const it = prepareBatches(plan);
+  return {
+    async next() {
+      const n = it.next();
+      return n.done ? null : n.value;
+    },
+    async close() {},
+  };
+}
+
+const WORKER_BOOT = `
+const { workerData, parentPort } = require('node:worker_threads');
+(async () => {
+  // Worker threads do not inherit the TypeScript loader of the main thread: register it again.
+  if (workerData.tsxUrl && workerData.moduleUrl.endsWith('.ts')) (await import(workerData.tsxUrl)).register();
+  await import(workerData.moduleUrl);
+})().catch((err) => parentPort.postMessage({ error: String((err && err.stack) || err) }));
+`;
+
+async function workerSource(plan: Plan): Promise<BatchSource> {
+  let tsxUrl: string | null = null;
+  try {
+    tsxUrl = import.meta.resolve('tsx/esm/api');
+  } catch {
+    tsxUrl = null;
+  }
+  const worker = new Worker(WORKER_BOOT, { eval: true, workerData: { moduleUrl: import.meta.url, tsxUrl, [WORKER_KEY]: plan } });
+  worker.on('error', () => undefined); // reported to the pending request, if any; never an uncaught error
+  const request = () =>
+    new Promise<Prepared[] | null>((resolve, reject) => {
+      const done = () => {
+        worker.off('message', onMessage);
+        worker.off('error', onError);
+        worker.off('exit', onExit);
+      };
+      const onMessage = (m: { batch?: Prepared[] | null; error?: string }) => {
+        done();
+        if (m.error !== undefined) reject(new Error(`synthetic archive worker: ${m.error}`));
+        else resolve(m.batch ?? null);
+      };
+      const onError = (err: Error) => {
+        done();
+        reject(err);
+      };
+      const onExit = (code: number) => {
+        done();
+        reject(new Error(`synthetic archive worker exited with code ${code}`));
+      };
+      worker.on('message', onMessage);
+      worker.on('error', onError);
+      worker.on('exit', onExit);
+      worker.postMessage('next');
+    });
+  const close = async () => {
+    await worker.terminate();
+  };
+  let pending: Promise<Prepared[] | null>;
+  try {
+    // The first batch proves the worker works; until then nothing has been written.
+    const first = await request();
+    pending = Promise.resolve(first);
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  return {
+    async next() {
+      const batch = await pending;
+      if (batch) {
+        // Ask for the next batch now: the worker makes it while the caller writes this one.
+        pending = request();
+        pending.catch(() => undefined); // handled when awaited; avoids an "unhandled rejection" meanwhile
+      }
+      return batch;
+    },
+    close,
+  };
+}
+
+async function openSource(plan: Plan, mode: 'worker' | 'inline' | undefined): Promise<BatchSource> {
+  if (mode === 'inline' || (mode === undefined && plan.total <= plan.batchSize)) return inlineSource(plan);
+  try {
+    return await workerSource(plan);
+  } catch (err) {
+    if (mode === 'worker') throw err;
+    return inlineSource(plan);
+  }
 }
 
 // ---------------------------------------------------------------- rows
@@ -420,55 +710,11 @@ interface IssueSlot {
   year: number;
   month: number;
   id: number | null;
-  pageCount: number | null;
   /** Next free page: after the last page of every article already in the issue. */
   nextPage: number;
   /** Highest page used by this run, to size page_count. */
   lastPage: number;
   touched: boolean;
-}
-
-interface ArticleRow {
-  id: number;
-  slug: string;
-  title: string;
-  dek: string | null;
-  body_markdown: string;
-  body_html: string;
-  body_text: string;
-  teaser_html: string;
-  teaser_text: string;
-  word_count: number;
-  access: 'free' | 'premium';
-  published_at: string;
-  issue_id: number;
-  page_first: number;
-  page_last: number;
-}
-
-function toRow(d: Draft, id: number, slug: string, issueId: number): ArticleRow {
-  const html = d.paragraphs.map((p) => {
-    const h = `<p>${escapeHtml(p)}</p>\n`;
-    return p.includes('[See:') ? linkCitationsInHtml(h, (c) => citePath(c)) : h;
-  });
-  const text = d.paragraphs.join('\n\n');
-  return {
-    id,
-    slug,
-    title: d.title,
-    dek: d.dek,
-    body_markdown: text,
-    body_html: html.join(''),
-    body_text: text,
-    teaser_html: html[0],
-    teaser_text: d.paragraphs[0],
-    word_count: d.words,
-    access: d.access,
-    published_at: d.publishedAt,
-    issue_id: issueId,
-    page_first: d.pageFirst,
-    page_last: d.pageLast,
-  };
 }
 
 function slugBase(title: string): string {
@@ -478,6 +724,11 @@ function slugBase(title: string): string {
   const cut = s.slice(0, 72);
   const h = cut.lastIndexOf('-');
   return h > 0 ? cut.slice(0, h) : cut;
+}
+
+/** "federal-judge-orders-…-2s7": the title's slug and the article id in base 36, unique by construction. */
+function slugFor(title: string, id: number): string {
+  return `${slugBase(title)}-${id.toString(36)}`;
 }
 
 interface Ids {
@@ -494,7 +745,7 @@ interface LinkRows {
   citations: [number, number, string, string, number, number, number, number, number][];
 }
 
-function linkRows(batch: Draft[], ids: number[], runIds: Float64Array, abbr: string, t: Ids): LinkRows {
+function linkRows(batch: Prepared[], ids: number[], runIds: Float64Array, abbr: string, t: Ids): LinkRows {
   const out: LinkRows = { topics: [], places: [], authors: [], sources: [], citations: [] };
   batch.forEach((d, k) => {
     const id = ids[k];
@@ -529,22 +780,19 @@ async function ensureNamed(store: Store, table: 'topics' | 'authors' | 'places',
 
 async function loadIssues(store: Store, publicationId: number): Promise<IssueSlot[]> {
   const slots: IssueSlot[] = [];
-  for (let y = FIRST_YEAR; y <= LAST_YEAR; y++) {
-    for (let m = 1; m <= 12; m++) slots.push({ year: y, month: m, id: null, pageCount: null, nextPage: 1, lastPage: 0, touched: false });
-  }
+  for (let k = 0; k < ISSUE_COUNT; k++) slots.push({ year: issueYear(k), month: issueMonth(k), id: null, nextPage: 1, lastPage: 0, touched: false });
   const rows = await store.db
     .selectFrom('issues')
     .leftJoin('articles', 'articles.issue_id', 'issues.id')
-    .select(['issues.id', 'issues.year', 'issues.month', 'issues.page_count', sql<number | null>`max(coalesce(articles.page_last, articles.page_first))`.as('last')])
+    .select(['issues.id', 'issues.year', 'issues.month', sql<number | null>`max(coalesce(articles.page_last, articles.page_first))`.as('last')])
     .where('issues.publication_id', '=', publicationId)
     .where('issues.year', '>=', FIRST_YEAR)
     .where('issues.year', '<=', LAST_YEAR)
-    .groupBy(['issues.id', 'issues.year', 'issues.month', 'issues.page_count'])
+    .groupBy(['issues.id', 'issues.year', 'issues.month'])
     .execute();
   for (const row of rows) {
     const slot = slots[(row.year - FIRST_YEAR) * 12 + row.month - 1];
     slot.id = row.id;
-    slot.pageCount = row.page_count;
     slot.nextPage = Number(row.last ?? 0) + 1;
   }
   return slots;
@@ -555,7 +803,7 @@ async function loadIssues(store: Store, publicationId: number): Promise<IssueSlo
 interface Writer {
   batchSize: number;
   /** Writes one batch atomically; fills runIds for the batch's run indexes. */
-  write(batch: Draft[], firstRunIndex: number): Promise<void>;
+  write(batch: Prepared[], firstRunIndex: number): Promise<void>;
 }
 
 interface WriterContext {
@@ -568,27 +816,41 @@ interface WriterContext {
   now: string;
 }
 
+/** Printed issues have a multiple of 4 pages. */
 function roundPages(n: number): number {
   return Math.max(4, Math.ceil(n / 4) * 4);
+}
+
+/** The issues a batch goes into, marked as used by this run, with their last page. */
+function touchSlots(ctx: WriterContext, batch: Prepared[]): Map<IssueSlot, string> {
+  const touched = new Map<IssueSlot, string>(); // slot → title of its first article in the batch
+  for (const d of batch) {
+    const slot = ctx.slots[d.issueIndex];
+    slot.touched = true;
+    slot.lastPage = Math.max(slot.lastPage, d.pageLast);
+    if (!touched.has(slot)) touched.set(slot, d.title);
+  }
+  return touched;
 }
 
 function sqliteWriter(ctx: WriterContext): Writer {
   const db = ctx.store.sqlite!;
   const insertIssue = db.prepare(
-    `insert into issues (publication_id, year, month, volume, number, page_count, title, created_at) values (?, ?, ?, ?, ?, ?, ?, ?)
+    `insert into issues (publication_id, year, month, volume, number, page_count, title, created_at) values (?, ?, ?, ?, ?, null, ?, ?)
      on conflict (publication_id, year, month) do nothing`,
   );
-  const findIssue = db.prepare('select id, page_count from issues where publication_id = ? and year = ? and month = ?');
+  const findIssue = db.prepare('select id from issues where publication_id = ? and year = ? and month = ?').pluck();
   const growIssue = db.prepare('update issues set page_count = max(coalesce(page_count, 0), ?) where id = ?');
   const baseId = db.prepare(
-    `select max(coalesce((select seq from sqlite_sequence where name = 'articles'), 0), coalesce((select max(id) from articles), 0)) as base`,
-  );
+    `select max(coalesce((select seq from sqlite_sequence where name = 'articles'), 0), coalesce((select max(id) from articles), 0))`,
+  ).pluck();
   const slugTaken = db.prepare('select 1 from articles where slug = ?').pluck();
   const insertArticle = db.prepare(
-    `insert into articles (id, publication_id, slug, title, dek, body_markdown, body_html, body_text, teaser_html, teaser_text,
+    `insert into articles (id, publication_id, slug, title, dek, teaser_html, teaser_text,
        word_count, access, status, published_at, issue_id, page_first, page_last, created_at, updated_at)
-     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'published', ?, ?, ?, ?, ?, ?)`,
+     values (?, ?, ?, ?, ?, ?, ?, ?, ?, 'published', ?, ?, ?, ?, ?, ?)`,
   );
+  const insertBody = db.prepare('insert into article_bodies (article_id, body_markdown, body_html, body_text) values (?, ?, ?, ?)');
   const insertTopic = db.prepare('insert into article_topics (article_id, topic_id, position) values (?, ?, ?)');
   const insertPlace = db.prepare('insert into article_places (article_id, place_id, position) values (?, ?, ?)');
   const insertAuthor = db.prepare('insert into article_authors (article_id, author_id, position) values (?, ?, ?)');
@@ -598,28 +860,25 @@ function sqliteWriter(ctx: WriterContext): Writer {
      values (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
 
-  const tx = db.transaction((batch: Draft[], first: number) => {
-    const touched = new Set<IssueSlot>();
-    for (const d of batch) {
-      const slot = ctx.slots[d.issueIndex];
-      if (slot.id === null) {
-        insertIssue.run(ctx.publicationId, slot.year, slot.month, slot.year - 1989, slot.month, null, d.title, ctx.now);
-        const found = findIssue.get(ctx.publicationId, slot.year, slot.month) as { id: number; page_count: number | null };
-        slot.id = found.id;
-      }
-      touched.add(slot);
+  const tx = db.transaction((batch: Prepared[], first: number) => {
+    const touched = touchSlots(ctx, batch);
+    for (const [slot, title] of touched) {
+      if (slot.id !== null) continue;
+      insertIssue.run(ctx.publicationId, slot.year, slot.month, slot.year - 1989, slot.month, title, ctx.now);
+      slot.id = Number(findIssue.get(ctx.publicationId, slot.year, slot.month));
     }
-    let next = Number((baseId.get() as { base: number }).base) + 1;
+    // Ids are assigned here, inside the write lock, so that slugs can carry them.
+    let next = Number(baseId.get()) + 1;
     const ids: number[] = [];
     batch.forEach((d, k) => {
       const id = next++;
       ids.push(id);
       ctx.runIds[first + k] = id;
-      let slug = `${slugBase(d.title)}-${id.toString(36)}`;
-      for (let n = 2; slugTaken.get(slug) !== undefined; n++) slug = `${slugBase(d.title)}-${id.toString(36)}-${n}`;
-      const a = toRow(d, id, slug, ctx.slots[d.issueIndex].id!);
-      insertArticle.run(a.id, ctx.publicationId, a.slug, a.title, a.dek, a.body_markdown, a.body_html, a.body_text, a.teaser_html, a.teaser_text,
-        a.word_count, a.access, a.published_at, a.issue_id, a.page_first, a.page_last, ctx.now, ctx.now);
+      let slug = slugFor(d.title, id);
+      for (let n = 2; slugTaken.get(slug) !== undefined; n++) slug = `${slugFor(d.title, id)}-${n}`;
+      insertArticle.run(id, ctx.publicationId, slug, d.title, d.dek, d.teaserHtml, d.teaserText,
+        d.words, d.access, d.publishedAt, ctx.slots[d.issueIndex].id, d.pageFirst, d.pageLast, ctx.now, ctx.now);
+      insertBody.run(id, d.text, d.html, d.text);
     });
     const links = linkRows(batch, ids, ctx.runIds, ctx.abbr, ctx.names);
     for (const x of links.topics) insertTopic.run(...x);
@@ -627,88 +886,83 @@ function sqliteWriter(ctx: WriterContext): Writer {
     for (const x of links.authors) insertAuthor.run(...x);
     for (const x of links.sources) insertSource.run(...x);
     for (const x of links.citations) insertCitation.run(...x);
-    for (const slot of touched) growIssue.run(roundPages(slot.lastPage), slot.id);
+    for (const slot of touched.keys()) growIssue.run(roundPages(slot.lastPage), slot.id);
   });
 
   return {
     batchSize: SQLITE_BATCH,
     async write(batch, first) {
       tx.immediate(batch, first);
-      // Let the event loop breathe (progress output, signals) between batches.
-      await new Promise((resolve) => setImmediate(resolve));
     },
   };
 }
 
 function pgWriter(ctx: WriterContext): Writer {
   const pool = ctx.store.pool!;
-  const col = <T>(rows: T[], i: number) => rows.map((r) => (r as unknown as unknown[])[i]);
+  const col = <T extends unknown[]>(rows: T[], i: number) => rows.map((r) => r[i]);
 
-  async function writeBatch(client: pg.PoolClient, batch: Draft[], first: number): Promise<void> {
-    const touched = new Set<IssueSlot>();
-    for (const d of batch) {
-      const slot = ctx.slots[d.issueIndex];
-      if (slot.id === null) {
-        await client.query(
-          `insert into issues (publication_id, year, month, volume, number, page_count, title, created_at) values ($1, $2, $3, $4, $5, null, $6, $7)
-           on conflict (publication_id, year, month) do nothing`,
-          [ctx.publicationId, slot.year, slot.month, slot.year - 1989, slot.month, d.title, ctx.now],
-        );
-        const found = await client.query('select id from issues where publication_id = $1 and year = $2 and month = $3', [ctx.publicationId, slot.year, slot.month]);
-        slot.id = Number(found.rows[0].id);
-      }
-      touched.add(slot);
+  async function writeBatch(client: pg.PoolClient, batch: Prepared[], first: number): Promise<void> {
+    const touched = touchSlots(ctx, batch);
+    for (const [slot, title] of touched) {
+      if (slot.id !== null) continue;
+      await client.query(
+        `insert into issues (publication_id, year, month, volume, number, page_count, title, created_at) values ($1, $2, $3, $4, $5, null, $6, $7)
+         on conflict (publication_id, year, month) do nothing`,
+        [ctx.publicationId, slot.year, slot.month, slot.year - 1989, slot.month, title, ctx.now],
+      );
+      const found = await client.query('select id from issues where publication_id = $1 and year = $2 and month = $3', [ctx.publicationId, slot.year, slot.month]);
+      slot.id = Number(found.rows[0].id);
     }
-    const reserved = await client.query(`select nextval(pg_get_serial_sequence('articles', 'id')) as id from generate_series(1, $1)`, [batch.length]);
+    // Reserve the ids first, so that slugs can carry them.
+    const reserved = await client.query(`select nextval(pg_get_serial_sequence('articles', 'id')) as id from generate_series(1, $1::int)`, [batch.length]);
     const ids = reserved.rows.map((x) => Number(x.id)).sort((a, b) => a - b);
-    const slugs = batch.map((d, k) => `${slugBase(d.title)}-${ids[k].toString(36)}`);
-    const taken = new Set((await client.query('select slug from articles where slug = any($1::text[])', [slugs])).rows.map((x) => x.slug as string));
-    const rows = batch.map((d, k) => {
-      ctx.runIds[first + k] = ids[k];
-      let slug = slugs[k];
-      for (let n = 2; taken.has(slug); n++) slug = `${slugs[k]}-${n}`;
-      return toRow(d, ids[k], slug, ctx.slots[d.issueIndex].id!);
+    const wanted = batch.map((d, k) => slugFor(d.title, ids[k]));
+    const taken = new Set((await client.query('select slug from articles where slug = any($1::text[])', [wanted])).rows.map((x) => x.slug as string));
+    const slugs = wanted.map((s) => {
+      let slug = s;
+      for (let n = 2; taken.has(slug); n++) slug = `${s}-${n}`;
+      return slug;
     });
+    batch.forEach((_, k) => (ctx.runIds[first + k] = ids[k]));
     await client.query(
-      `insert into articles (id, publication_id, slug, title, dek, body_markdown, body_html, body_text, teaser_html, teaser_text,
+      `insert into articles (id, publication_id, slug, title, dek, teaser_html, teaser_text,
          word_count, access, status, published_at, issue_id, page_first, page_last, created_at, updated_at)
-       select u.id, $1::int, u.slug, u.title, u.dek, u.body_markdown, u.body_html, u.body_text, u.teaser_html, u.teaser_text,
+       select u.id, $1::int, u.slug, u.title, u.dek, u.teaser_html, u.teaser_text,
          u.word_count, u.access, 'published', u.published_at, u.issue_id, u.page_first, u.page_last, $2::text, $2::text
-       from unnest($3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[],
-         $12::int[], $13::text[], $14::text[], $15::int[], $16::int[], $17::int[])
-         as u(id, slug, title, dek, body_markdown, body_html, body_text, teaser_html, teaser_text, word_count, access, published_at, issue_id, page_first, page_last)`,
+       from unnest($3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+         $9::int[], $10::text[], $11::text[], $12::int[], $13::int[], $14::int[])
+         as u(id, slug, title, dek, teaser_html, teaser_text, word_count, access, published_at, issue_id, page_first, page_last)`,
       [
         ctx.publicationId, ctx.now,
-        rows.map((a) => a.id), rows.map((a) => a.slug), rows.map((a) => a.title), rows.map((a) => a.dek),
-        rows.map((a) => a.body_markdown), rows.map((a) => a.body_html), rows.map((a) => a.body_text),
-        rows.map((a) => a.teaser_html), rows.map((a) => a.teaser_text), rows.map((a) => a.word_count),
-        rows.map((a) => a.access), rows.map((a) => a.published_at), rows.map((a) => a.issue_id),
-        rows.map((a) => a.page_first), rows.map((a) => a.page_last),
+        ids, slugs, batch.map((d) => d.title), batch.map((d) => d.dek),
+        batch.map((d) => d.teaserHtml), batch.map((d) => d.teaserText), batch.map((d) => d.words),
+        batch.map((d) => d.access), batch.map((d) => d.publishedAt), batch.map((d) => ctx.slots[d.issueIndex].id),
+        batch.map((d) => d.pageFirst), batch.map((d) => d.pageLast),
       ],
+    );
+    await client.query(
+      `insert into article_bodies (article_id, body_markdown, body_html, body_text)
+       select u.id, u.body, u.html, u.body from unnest($1::int[], $2::text[], $3::text[]) as u(id, body, html)`,
+      [ids, batch.map((d) => d.text), batch.map((d) => d.html)],
     );
     const links = linkRows(batch, ids, ctx.runIds, ctx.abbr, ctx.names);
     for (const [table, target, data] of [['article_topics', 'topic_id', links.topics], ['article_places', 'place_id', links.places], ['article_authors', 'author_id', links.authors]] as const) {
-      if (data.length === 0) continue;
       await client.query(
         `insert into ${table} (article_id, ${target}, position) select * from unnest($1::int[], $2::int[], $3::int[])`,
         [col(data, 0), col(data, 1), col(data, 2)],
       );
     }
-    if (links.sources.length) {
-      await client.query(
-        'insert into article_sources (article_id, position, name, slug, url) select u.*, null from unnest($1::int[], $2::int[], $3::text[], $4::text[]) as u',
-        [col(links.sources, 0), col(links.sources, 1), col(links.sources, 2), col(links.sources, 3)],
-      );
-    }
-    if (links.citations.length) {
-      const c = links.citations;
-      await client.query(
-        `insert into citations (article_id, position, text, publication, year, month, page_first, page_last, cited_article_id)
-         select * from unnest($1::int[], $2::int[], $3::text[], $4::text[], $5::int[], $6::int[], $7::int[], $8::int[], $9::int[])`,
-        [col(c, 0), col(c, 1), col(c, 2), col(c, 3), col(c, 4), col(c, 5), col(c, 6), col(c, 7), col(c, 8)],
-      );
-    }
-    const grow = [...touched];
+    await client.query(
+      'insert into article_sources (article_id, position, name, slug, url) select u.*, null from unnest($1::int[], $2::int[], $3::text[], $4::text[]) as u',
+      [col(links.sources, 0), col(links.sources, 1), col(links.sources, 2), col(links.sources, 3)],
+    );
+    const c = links.citations;
+    await client.query(
+      `insert into citations (article_id, position, text, publication, year, month, page_first, page_last, cited_article_id)
+       select * from unnest($1::int[], $2::int[], $3::text[], $4::text[], $5::int[], $6::int[], $7::int[], $8::int[], $9::int[])`,
+      [col(c, 0), col(c, 1), col(c, 2), col(c, 3), col(c, 4), col(c, 5), col(c, 6), col(c, 7), col(c, 8)],
+    );
+    const grow = [...touched.keys()];
     await client.query(
       'update issues set page_count = greatest(coalesce(issues.page_count, 0), u.pages) from unnest($1::int[], $2::int[]) as u(id, pages) where issues.id = u.id',
       [grow.map((s) => s.id), grow.map((s) => roundPages(s.lastPage))],
@@ -738,9 +992,15 @@ function pgWriter(ctx: WriterContext): Writer {
 /**
  * Adds `articles` synthetic articles in monthly issues 1995-01 … 2024-12 of the first publication
  * (created from the environment when the database has none). The same seed gives the same
- * articles; running it again adds more, after the pages already used in each issue.
+ * articles; running it again adds more, after the pages already used in each issue. Each batch
+ * of a few thousand articles is one transaction. `generator` is for tests: 'inline' or 'worker'
+ * forces where the prose is generated (by default a worker thread, inline for small runs or
+ * when a worker cannot start).
  */
-export async function generateSyntheticArchive(store: Store, opts: SyntheticOptions): Promise<{ articles: number; issues: number }> {
+export async function generateSyntheticArchive(
+  store: Store,
+  opts: SyntheticOptions & { generator?: 'worker' | 'inline' },
+): Promise<{ articles: number; issues: number }> {
   const total = Math.floor(opts.articles);
   if (!Number.isFinite(total) || total < 0) throw new RangeError(`articles must be a whole number ≥ 0, got ${opts.articles}`);
   if (!Number.isFinite(opts.seed)) throw new RangeError(`seed must be a number, got ${opts.seed}`);
@@ -752,8 +1012,6 @@ export async function generateSyntheticArchive(store: Store, opts: SyntheticOpti
     pub = await store.db.selectFrom('publications').select(['id', 'abbreviation']).orderBy('id').limit(1).executeTakeFirstOrThrow();
   }
   const abbr = pub.abbreviation.toUpperCase();
-  // Citations are only written when the abbreviation is one the citation parser recognises.
-  const citable = /^[A-Z]{2,10}$/.test(abbr);
 
   const names: Ids = {
     topics: await ensureNamed(store, 'topics', V.TOPICS),
@@ -761,82 +1019,32 @@ export async function generateSyntheticArchive(store: Store, opts: SyntheticOpti
     authors: await ensureNamed(store, 'authors', V.AUTHORS),
   };
   const slots = await loadIssues(store, pub.id);
-  const ctx: WriterContext = {
-    store, publicationId: pub.id, abbr, slots, names,
-    runIds: new Float64Array(total), now: new Date().toISOString(),
-  };
+  const ctx: WriterContext = { store, publicationId: pub.id, abbr, slots, names, runIds: new Float64Array(total), now: new Date().toISOString() };
   const writer = store.dialect === 'sqlite' ? sqliteWriter(ctx) : pgWriter(ctx);
+  const plan: Plan = {
+    total,
+    seed: opts.seed,
+    batchSize: writer.batchSize,
+    // Citations are only written when the abbreviation is one the citation parser recognises.
+    abbr: /^[A-Z]{2,10}$/.test(abbr) ? abbr : '',
+    nextPages: slots.map((s) => s.nextPage),
+  };
 
-  // Where each article of this run went, for citations of earlier ones.
-  const runIssue = new Int32Array(total);
-  const runFirst = new Int32Array(total);
-  const runLast = new Int32Array(total);
-
-  const r = new Rng(opts.seed);
-  let issueIndex = 0;
-  let issueStart = 0; // run index of the first article of the current issue
-  const issueEnd = (k: number) => Math.floor(((k + 1) * total) / ISSUE_COUNT); // articles are spread evenly
-  let issuesUsed = 0;
-
-  for (let start = 0; start < total; start += writer.batchSize) {
-    const end = Math.min(total, start + writer.batchSize);
-    const batch: Draft[] = [];
-    for (let i = start; i < end; i++) {
-      while (i >= issueEnd(issueIndex)) {
-        issueIndex++;
-        issueStart = i;
-      }
-      const slot = slots[issueIndex];
-      if (!slot.touched) {
-        slot.touched = true;
-        issuesUsed++;
-      }
-      const base = draftArticle(r, slot.year, slot.month);
-      const pages = 1 + Math.floor(base.words / 900) + (r.chance(0.2) ? 1 : 0);
-      const d: Draft = { ...base, issueIndex, pageFirst: slot.nextPage, pageLast: slot.nextPage + pages - 1, citations: [] };
-      slot.nextPage += pages;
-      slot.lastPage = d.pageLast;
-
-      // ~15% cite one or two earlier articles of this run (from earlier issues), recent ones more often.
-      if (r.chance(0.15) && issueStart > 0) {
-        const count = r.chance(0.7) ? 1 : 2;
-        for (let k = 0; k < count; k++) {
-          const target = issueStart - 1 - Math.floor(issueStart * r.next() * r.next());
-          const tSlot = slots[runIssue[target]];
-          const whole = r.chance(0.3);
-          const page = runFirst[target] + Math.floor(r.next() * (runLast[target] - runFirst[target] + 1));
-          if (!citable || d.citations.some((c) => c.target === target)) continue;
-          const ref = { publication: abbr, year: tSlot.year, month: tSlot.month, pageFirst: whole ? runFirst[target] : page, pageLast: whole ? runLast[target] : page };
-          d.citations.push({ target, text: formatCitation(ref), year: ref.year, month: ref.month, pageFirst: ref.pageFirst, pageLast: ref.pageLast });
-        }
-        if (d.citations.length > 0) {
-          const texts = d.citations.map((c) => c.text);
-          const together = d.citations.length === 1 || r.chance(0.5);
-          const paras = d.paragraphs;
-          const at = (p: number) => Math.min(paras.length - 1, Math.max(1, p));
-          if (together) {
-            paras[at(r.int(1, paras.length - 1))] += ` [See: ${texts.join('; ')}.]`;
-            d.words += 1 + 4 * texts.length;
-          } else {
-            const p1 = at(r.int(1, paras.length - 2));
-            paras[p1] += ` [See: ${texts[0]}.]`;
-            paras[at(p1 + 1)] += ` [See: ${texts[1]}.]`;
-            d.words += 10;
-          }
-        }
-      }
-      runIssue[i] = issueIndex;
-      runFirst[i] = d.pageFirst;
-      runLast[i] = d.pageLast;
-      batch.push(d);
+  const source = await openSource(plan, opts.generator);
+  let done = 0;
+  try {
+    for (let batch = await source.next(); batch; batch = await source.next()) {
+      await writer.write(batch, done);
+      done += batch.length;
+      opts.onProgress?.(done);
     }
-    await writer.write(batch, start);
-    opts.onProgress?.(end);
+  } finally {
+    await source.close();
   }
 
   // Citations written earlier (imports, the demo) that point into these issues may resolve now.
   await resolveDangling(store, abbr);
-  return { articles: total, issues: issuesUsed };
+  return { articles: done, issues: slots.filter((s) => s.touched).length };
 }
 
 async function resolveDangling(store: Store, abbr: string): Promise<void> {
@@ -857,5 +1065,21 @@ async function resolveDangling(store: Store, abbr: string): Promise<void> {
       .where('year', '>=', FIRST_YEAR)
       .where('year', '<=', LAST_YEAR)
       .execute();
+  });
+}
+
+// ---------------------------------------------------------------- worker entry
+
+// In the generator worker (started by workerSource above), answer each request with the next batch.
+if (!isMainThread && parentPort && workerData && typeof workerData === 'object' && WORKER_KEY in workerData) {
+  const port = parentPort;
+  const it = prepareBatches((workerData as Record<string, Plan>)[WORKER_KEY]);
+  port.on('message', () => {
+    try {
+      const n = it.next();
+      port.postMessage({ batch: n.done ? null : n.value });
+    } catch (err) {
+      port.postMessage({ error: String((err as Error)?.stack ?? err) });
+    }
   });
 }

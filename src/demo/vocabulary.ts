@@ -351,3 +351,128 @@ export const VERDICT_ADJECTIVES: readonly string[] = [
   'wrong', 'long overdue', 'correct', 'disappointing', 'unprecedented', 'inexcusable', 'historic', 'predictable',
   'shameful', 'courageous', 'narrow', 'sweeping', 'baffling', 'unconscionable', 'tepid', 'momentous',
 ];
+
+/** Everyday things in and around a jail, for descriptive sentences (singular, no article). */
+export const OBJECTS: readonly string[] = [
+  'cell', 'door', 'floor', 'window', 'shower', 'toilet', 'sink', 'bunk', 'mattress', 'blanket', 'sheet', 'pillow',
+  'tray', 'meal', 'sandwich', 'cup', 'bottle', 'sink', 'fan', 'vent', 'light', 'camera', 'phone', 'tablet', 'kiosk',
+  'letter', 'envelope', 'book', 'newspaper', 'magazine', 'bible', 'photograph', 'drawing', 'notebook', 'pencil',
+  'yard', 'fence', 'gate', 'hallway', 'stairwell', 'kitchen', 'laundry', 'chapel', 'gym', 'library', 'classroom',
+  'infirmary', 'clinic', 'pharmacy', 'ambulance', 'hospital', 'van', 'bus', 'truck', 'car', 'road', 'parking lot',
+  'roof', 'wall', 'ceiling', 'pipe', 'drain', 'boiler', 'generator', 'heater', 'thermostat', 'refrigerator', 'freezer',
+  'uniform', 'jumpsuit', 'sock', 'shoe', 'boot', 'coat', 'glove', 'towel', 'soap', 'toothbrush', 'toothpaste', 'razor',
+  'wheelchair', 'cane', 'walker', 'crutch', 'inhaler', 'pill', 'syringe', 'bandage', 'cast', 'splint', 'catheter',
+  'radio', 'television', 'clock', 'calendar', 'desk', 'chair', 'table', 'bench', 'locker', 'shelf', 'box', 'bag',
+  'key', 'lock', 'handcuff', 'chain', 'belt', 'baton', 'shield', 'helmet', 'vest', 'flashlight', 'whistle', 'dog',
+  'form', 'file', 'folder', 'ledger', 'logbook', 'spreadsheet', 'memo', 'email', 'invoice', 'receipt', 'check', 'stamp',
+  'window screen', 'water fountain', 'ice machine', 'smoke detector', 'sprinkler', 'fire extinguisher', 'intercom', 'panic button',
+  'cot', 'hammock', 'tarp', 'tent', 'trailer', 'barracks', 'dormitory', 'tier', 'catwalk', 'sally port', 'cage', 'kennel',
+  'potato', 'bologna', 'oatmeal', 'rice', 'beans', 'cornbread', 'coffee', 'ramen', 'peanut butter', 'apple', 'orange', 'milk',
+  'rash', 'fever', 'cough', 'wound', 'bruise', 'burn', 'fracture', 'seizure', 'stroke', 'infection', 'abscess', 'tumor',
+  'gasket', 'grate', 'hinge', 'rivet', 'gurney', 'stretcher', 'defibrillator', 'tourniquet', 'straitjacket', 'spit hood', 'manacle', 'turnstile',
+];
+
+/** Adjectives for things. */
+export const OBJECT_ADJECTIVES: readonly string[] = [
+  'broken', 'dirty', 'old', 'small', 'cold', 'hot', 'wet', 'dark', 'cracked', 'rusted', 'moldy', 'leaking', 'empty',
+  'locked', 'missing', 'damaged', 'new', 'narrow', 'concrete', 'metal', 'plastic', 'steel', 'flooded', 'filthy',
+  'stained', 'torn', 'thin', 'heavy', 'shared', 'single', 'bare', 'windowless', 'cramped', 'noisy', 'stifling', 'freezing',
+  'spoiled', 'rotten', 'expired', 'counterfeit', 'makeshift', 'jury-rigged', 'corroded', 'scorched', 'mildewed', 'threadbare',
+];
+
+/** Places in a sentence: "in the …". */
+export const SPOTS: readonly string[] = [
+  'day room', 'intake area', 'medical unit', 'booking area', 'visiting room', 'segregation unit', 'mental health unit',
+  'recreation yard', 'dining hall', 'holding cell', 'transport van', 'courtroom', 'hallway', 'shower area', 'sally port',
+  'control room', 'observation cell', 'padded cell', 'drunk tank', 'chow hall', 'commissary line', 'law library',
+];
+
+export const KIN: readonly string[] = [
+  'mother', 'father', 'sister', 'brother', 'wife', 'husband', 'daughter', 'son', 'grandmother', 'aunt', 'uncle', 'cousin',
+  'fiancee', 'stepfather', 'godmother', 'nephew', 'niece',
+];
+
+/** "… had been <state> for weeks". */
+export const OBJECT_STATES: readonly string[] = [
+  'broken', 'out of order', 'missing', 'shut off', 'leaking', 'locked', 'unplugged', 'covered in mold', 'flooded',
+  'infested with insects', 'boarded up', 'disconnected', 'jammed', 'on backorder',
+];
+
+/** Abstract nouns for "questions about … and …", "a culture of …". */
+export const ABSTRACTS: readonly string[] = [
+  'accountability', 'transparency', 'oversight', 'safety', 'negligence', 'corruption', 'cruelty', 'secrecy', 'indifference',
+  'retaliation', 'racism', 'dignity', 'fairness', 'justice', 'privacy', 'due process', 'public health', 'staffing', 'training',
+  'discipline', 'supervision', 'impunity', 'abuse', 'neglect', 'violence', 'fear', 'intimidation', 'silence', 'complacency',
+  'mismanagement', 'waste', 'fraud', 'profiteering', 'privatization', 'austerity', 'overcrowding', 'isolation', 'despair',
+  'addiction', 'poverty', 'homelessness', 'mental illness', 'disability', 'aging', 'dementia', 'trauma', 'grief', 'recidivism',
+  'rehabilitation', 'reentry', 'education', 'employment', 'housing', 'family contact', 'visitation', 'religious liberty',
+  'free speech', 'censorship', 'surveillance', 'data collection', 'facial recognition', 'algorithmic risk scores', 'cash bail',
+  'plea bargaining', 'mass incarceration', 'sentencing disparities', 'mandatory minimums', 'truth in sentencing', 'clemency',
+  'compassionate release', 'good time', 'earned credits', 'probation revocations', 'technical violations', 'fines and fees',
+  'civil asset forfeiture', 'qualified immunity', 'sovereign immunity', 'exhaustion', 'standing', 'mootness', 'ripeness',
+  'comity', 'federalism', 'abstention', 'preemption', 'severability', 'vagueness', 'overbreadth', 'proportionality',
+  'culpability', 'causation', 'foreseeability', 'recklessness', 'malice', 'mens rea', 'deterrence', 'retribution', 'incapacitation',
+  'restorative justice', 'victim compensation', 'expungement', 'disenfranchisement', 'gerrymandering', 'prison labor', 'peonage',
+  'servitude', 'convict leasing', 'chain gangs', 'debtors prisons', 'pay-to-stay', 'kickbacks', 'nepotism', 'cronyism',
+  'whistleblowing', 'malfeasance', 'nonfeasance', 'obstruction', 'perjury', 'spoliation', 'contempt', 'recusal', 'vindictiveness',
+  'acquiescence', 'ambivalence', 'obfuscation', 'intransigence', 'parsimony', 'sclerosis', 'torpor', 'venality', 'opprobrium',
+];
+
+export const CRITICS: readonly string[] = [
+  'Advocates', 'Critics', 'Civil rights groups', 'Former prisoners', 'Family members', 'Defense lawyers', 'Researchers',
+  'Legal experts', 'Community organizers', 'Faith leaders', 'Public health experts', 'Some lawmakers', 'Editorial boards',
+  'Prison reform groups', 'Whistleblowers', 'Retired wardens', 'Union leaders', 'Journalists',
+];
+
+export const MORE_ADJECTIVES: readonly string[] = [
+  'urgent', 'obvious', 'unclear', 'ongoing', 'recent', 'final', 'initial', 'formal', 'informal', 'legal', 'illegal', 'financial',
+  'physical', 'psychological', 'emotional', 'medical', 'clinical', 'forensic', 'statistical', 'historical', 'political', 'racial',
+  'religious', 'economic', 'criminal', 'civil', 'judicial', 'legislative', 'executive', 'municipal', 'regional', 'national',
+  'rural', 'urban', 'suburban', 'remote', 'isolated', 'aging', 'crowded', 'notorious', 'infamous', 'controversial', 'secretive',
+  'opaque', 'lax', 'strict', 'rigid', 'harsh', 'lenient', 'generous', 'modest', 'substantial', 'nominal', 'hefty', 'meager',
+  'costly', 'lucrative', 'profitable', 'exorbitant', 'predatory', 'exploitative', 'abusive', 'violent', 'hostile', 'volatile',
+  'tense', 'chaotic', 'orderly', 'quiet', 'vague', 'specific', 'detailed', 'thorough', 'shoddy', 'sloppy', 'careless', 'callous',
+  'indifferent', 'sympathetic', 'skeptical', 'incredulous', 'blunt', 'scathing', 'withering', 'stinging', 'terse', 'lengthy',
+  'unsigned', 'unpublished', 'nonprecedential', 'interlocutory', 'sua sponte', 'ex parte', 'de novo', 'plenary', 'equitable',
+  'declaratory', 'injunctive', 'compensatory', 'nominal', 'statutory', 'regulatory', 'contractual', 'fiduciary', 'vicarious',
+  'supervisory', 'custodial', 'carceral', 'penal', 'punitive', 'remedial', 'prophylactic', 'ameliorative', 'Kafkaesque', 'Dickensian',
+];
+
+export const MORE_VERBS: readonly string[] = [
+  'noted', 'described', 'recorded', 'counted', 'tracked', 'measured', 'estimated', 'calculated', 'compared', 'analyzed',
+  'surveyed', 'interviewed', 'contacted', 'visited', 'toured', 'photographed', 'filmed', 'published', 'posted', 'shared',
+  'leaked', 'forwarded', 'flagged', 'highlighted', 'underscored', 'stressed', 'praised', 'welcomed', 'condemned', 'denounced',
+  'decried', 'lamented', 'mourned', 'celebrated', 'protested', 'boycotted', 'petitioned', 'lobbied', 'funded', 'defunded',
+  'budgeted', 'allocated', 'diverted', 'misspent', 'embezzled', 'laundered', 'pocketed', 'billed', 'overbilled', 'reimbursed',
+  'refunded', 'garnished', 'seized', 'confiscated', 'destroyed', 'discarded', 'misplaced', 'recovered', 'retrieved', 'restored',
+  'repaired', 'renovated', 'demolished', 'closed', 'opened', 'reopened', 'relocated', 'consolidated', 'outsourced', 'privatized',
+];
+
+export const OCCUPATIONS: readonly string[] = [
+  'mechanic', 'cook', 'truck driver', 'roofer', 'welder', 'carpenter', 'electrician', 'plumber', 'painter', 'landscaper',
+  'cashier', 'waitress', 'bartender', 'dishwasher', 'janitor', 'security guard', 'forklift operator', 'warehouse worker',
+  'nursing assistant', 'home health aide', 'barber', 'hairdresser', 'tattoo artist', 'musician', 'drummer', 'pastor',
+  'youth counselor', 'teacher', 'substitute teacher', 'bus driver', 'delivery driver', 'farmworker', 'fisherman', 'logger',
+  'miner', 'oil field worker', 'machinist', 'bricklayer', 'drywall installer', 'tow truck driver', 'auto detailer',
+  'veterinary technician', 'dental hygienist', 'paralegal', 'bookkeeper', 'accountant', 'real estate agent', 'insurance agent',
+  'college student', 'high school senior', 'army veteran', 'marine veteran', 'navy veteran', 'firefighter', 'paramedic',
+  'daycare worker', 'seamstress', 'upholsterer', 'locksmith', 'glazier', 'boilermaker', 'steelworker', 'longshoreman',
+  'butcher', 'baker', 'line cook', 'sous chef', 'caterer', 'florist', 'tailor', 'cobbler', 'jeweler', 'pawnbroker',
+];
+
+export const HOBBIES: readonly string[] = [
+  'fishing', 'basketball', 'football', 'baseball', 'boxing', 'chess', 'drawing', 'painting', 'writing poetry', 'gardening',
+  'cooking', 'singing in the church choir', 'playing guitar', 'fixing cars', 'hunting', 'camping', 'hiking', 'dancing',
+  'reading mysteries', 'coaching youth soccer', 'woodworking', 'sewing', 'crocheting', 'bowling', 'skateboarding', 'rapping',
+  'photography', 'birdwatching', 'collecting coins', 'restoring motorcycles', 'playing dominoes', 'playing the trumpet',
+  'volunteering at a food bank', 'mentoring teenagers', 'building model airplanes', 'beekeeping', 'knitting', 'origami',
+];
+
+export const CONDITIONS: readonly string[] = [
+  'diabetes', 'high blood pressure', 'asthma', 'epilepsy', 'schizophrenia', 'bipolar disorder', 'depression', 'anxiety',
+  'heart disease', 'kidney disease', 'liver disease', 'hepatitis C', 'HIV', 'cancer', 'sickle cell disease', 'COPD',
+  'post-traumatic stress disorder', 'a traumatic brain injury', 'an intellectual disability', 'autism', 'dementia',
+  'opioid use disorder', 'alcohol use disorder', 'a seizure disorder', 'multiple sclerosis', 'lupus', 'glaucoma',
+  'cataracts', 'a hernia', 'an ulcer', 'pneumonia', 'tuberculosis', 'sepsis', 'diverticulitis', 'pancreatitis',
+  'a heart murmur', 'congestive heart failure', 'emphysema', 'cirrhosis', 'sarcoidosis', 'myasthenia gravis', 'Crohn disease',
+];

@@ -113,7 +113,7 @@ function applyFilter(q: any, filter: ListFilter): any {
 
 export async function listArticles(
   db: Kysely<DB>,
-  opts: { limit: number; offset: number; filter?: ListFilter; now?: string; since?: string },
+  opts: { limit: number; offset: number; filter?: ListFilter; now?: string; since?: string; withTotal?: boolean },
 ): Promise<{ items: ArticleSummary[]; total: number }> {
   const now = opts.now ?? nowIso();
   const filter = opts.filter ?? { kind: 'all' };
@@ -126,10 +126,16 @@ export async function listArticles(
     .limit(opts.limit)
     .offset(opts.offset)
     .execute()) as SummaryRow[];
-  const totalRow = (await applyFilter(visible(db.selectFrom('articles') as any, now), filter)
-    .select((eb: any) => eb.fn.countAll().as('n'))
-    .executeTakeFirst()) as { n: number | string };
-  return { items: rows.map(toSummary), total: Number(totalRow.n) };
+  if (opts.withTotal === false) return { items: rows.map(toSummary), total: -1 };
+  return { items: rows.map(toSummary), total: await countArticles(db, filter, now, opts.since) };
+}
+
+/** How many visible articles match a filter (walks an index of the whole archive: cache it). */
+export async function countArticles(db: Kysely<DB>, filter: ListFilter = { kind: 'all' }, now = nowIso(), since?: string): Promise<number> {
+  let countQuery = applyFilter(visible(db.selectFrom('articles') as any, now), filter);
+  if (since) countQuery = countQuery.where('articles.published_at', '>=', since);
+  const totalRow = (await countQuery.select((eb: any) => eb.fn.countAll().as('n')).executeTakeFirst()) as { n: number | string };
+  return Number(totalRow.n);
 }
 
 export async function issueArticles(db: Kysely<DB>, issueId: number, now = nowIso()): Promise<ArticleSummary[]> {
@@ -155,11 +161,12 @@ async function linked(db: Kysely<DB>, articleId: number, link: 'article_authors'
 export async function getArticle(db: Kysely<DB>, slug: string, opts: { now?: string; includeHidden?: boolean } = {}): Promise<ArticleRecord | null> {
   const now = opts.now ?? nowIso();
   let q: any = baseQuery(db)
+    .innerJoin('article_bodies', 'article_bodies.article_id', 'articles.id')
     .select([
       ...summaryColumns,
-      'articles.body_html',
-      'articles.body_text',
-      'articles.body_markdown',
+      'article_bodies.body_html',
+      'article_bodies.body_text',
+      'article_bodies.body_markdown',
       'articles.word_count',
       'articles.status',
     ])

@@ -29,6 +29,27 @@ export interface StoreOptions {
 // counts never approach 2^53).
 pg.types.setTypeParser(20, (v: string) => Number(v));
 
+/**
+ * Kysely prepares every query anew; planning a join costs SQLite more than running it. Reusing
+ * prepared statements by SQL text makes a page's queries several times cheaper. Safe because
+ * Kysely runs one query at a time on the connection and each finishes before the next starts.
+ */
+function withStatementCache(sqlite: SQLite.Database, max = 1000) {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(sql: string): SQLite.Statement {
+      let stmt = cache.get(sql);
+      if (!stmt) {
+        stmt = sqlite.prepare(sql);
+        if (cache.size >= max) cache.delete(cache.keys().next().value as string);
+        cache.set(sql, stmt);
+      }
+      return stmt;
+    },
+  };
+}
+
 export async function openStore(opts: StoreOptions): Promise<Store> {
   let store: Store;
   if (opts.databaseUrl) {
@@ -45,7 +66,10 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     sqlite.pragma('synchronous = FULL');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
-    const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
+    // Reads come from memory once warm: 64 MiB page cache, and the file mapped for zero-copy reads.
+    sqlite.pragma('cache_size = -65536');
+    sqlite.pragma('mmap_size = 268435456');
+    const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
     store = { db, dialect: 'sqlite', sqlite, pool: null, close: () => db.destroy() };
   }
   if (opts.migrate !== false) await migrateToLatest(store.db, store.dialect);

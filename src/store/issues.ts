@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, ExpressionBuilder } from 'kysely';
 import type { DB } from './schema.ts';
 import { nowIso } from './articles.ts';
 
@@ -34,12 +34,16 @@ export async function findPublication(db: Kysely<DB>, abbreviation: string): Pro
 }
 
 function issueQuery(db: Kysely<DB>, now: string) {
-  // An issue is listed once it has at least one visible article.
+  // An issue is listed once it has at least one visible article. Both the test and the count
+  // walk the (issue_id, page_first) index of one issue, never the whole archive.
+  const visibleIn = (eb: ExpressionBuilder<DB, 'issues'>) =>
+    eb.selectFrom('articles')
+      .whereRef('articles.issue_id', '=', 'issues.id')
+      .where('articles.status', '!=', 'draft')
+      .where('articles.published_at', '<=', now);
   return db
     .selectFrom('issues')
-    .innerJoin('articles', 'articles.issue_id', 'issues.id')
-    .where('articles.status', '!=', 'draft')
-    .where('articles.published_at', '<=', now)
+    .where((eb) => eb.exists(visibleIn(eb).select('articles.id')))
     .select((eb) => [
       'issues.id',
       'issues.year',
@@ -48,9 +52,8 @@ function issueQuery(db: Kysely<DB>, now: string) {
       'issues.number',
       'issues.page_count as pageCount',
       'issues.title',
-      eb.fn.countAll<number>().as('articleCount'),
-    ])
-    .groupBy(['issues.id', 'issues.year', 'issues.month', 'issues.volume', 'issues.number', 'issues.page_count', 'issues.title']);
+      visibleIn(eb).select((e) => e.fn.countAll<number>().as('n')).as('articleCount'),
+    ]);
 }
 
 export async function listIssues(db: Kysely<DB>, opts: { year?: number; limit?: number } = {}, now = nowIso()): Promise<IssueRow[]> {

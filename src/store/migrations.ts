@@ -25,6 +25,23 @@ function linkTable(db: Kysely<any>, name: string, target: string, targetCol: str
     .addPrimaryKeyConstraint(`${name}_pk`, ['article_id', targetCol]);
 }
 
+/** Tables whose rows show up on public pages. */
+const CONTENT_TABLES = ['publications', 'issues', 'articles', 'article_bodies', 'authors', 'topics', 'places', 'article_authors', 'article_topics', 'article_places', 'article_sources', 'citations'];
+
+async function addVersionTrigger(db: Kysely<any>, dialect: Dialect, table: string): Promise<void> {
+  if (dialect === 'postgres') {
+    await sql`create or replace function bump_content_version() returns trigger language plpgsql as $$
+      begin update content_version set version = version + 1 where id = 1; return null; end $$`.execute(db);
+    await sql.raw(`create trigger ${table}_content_version after insert or update or delete on ${table}
+      for each statement execute function bump_content_version()`).execute(db);
+    return;
+  }
+  for (const event of ['insert', 'update', 'delete']) {
+    await sql.raw(`create trigger ${table}_content_version_${event} after ${event} on ${table}
+      begin update content_version set version = version + 1 where id = 1; end`).execute(db);
+  }
+}
+
 export function migrations(dialect: Dialect): Record<string, Migration> {
   return {
     '0001_archive': {
@@ -49,15 +66,13 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
           .addColumn('created_at', 'text', (c) => c.notNull())
           .addUniqueConstraint('issues_pub_year_month', ['publication_id', 'year', 'month'])
           .execute();
+        await db.schema.createIndex('issues_year_month').on('issues').columns(['year', 'month']).execute();
 
         await withId(dialect, db.schema.createTable('articles'))
           .addColumn('publication_id', 'integer', (c) => c.notNull().references('publications.id'))
           .addColumn('slug', 'text', (c) => c.notNull().unique())
           .addColumn('title', 'text', (c) => c.notNull())
           .addColumn('dek', 'text')
-          .addColumn('body_markdown', 'text', (c) => c.notNull())
-          .addColumn('body_html', 'text', (c) => c.notNull())
-          .addColumn('body_text', 'text', (c) => c.notNull())
           .addColumn('teaser_html', 'text', (c) => c.notNull())
           .addColumn('teaser_text', 'text', (c) => c.notNull())
           .addColumn('word_count', 'integer', (c) => c.notNull())
@@ -70,8 +85,17 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
           .addColumn('created_at', 'text', (c) => c.notNull())
           .addColumn('updated_at', 'text', (c) => c.notNull())
           .execute();
-        await db.schema.createIndex('articles_published').on('articles').columns(['published_at', 'id']).execute();
-        await db.schema.createIndex('articles_issue_page').on('articles').columns(['issue_id', 'page_first']).execute();
+        // Both indexes carry the visibility columns, so listing, counting and "does this issue
+        // have a visible article" are answered from the index alone.
+        await db.schema.createIndex('articles_published').on('articles').columns(['published_at', 'id', 'status']).execute();
+        await db.schema.createIndex('articles_issue_page').on('articles').columns(['issue_id', 'page_first', 'status', 'published_at']).execute();
+        await db.schema
+          .createTable('article_bodies')
+          .addColumn('article_id', 'integer', (c) => c.primaryKey().references('articles.id').onDelete('cascade'))
+          .addColumn('body_markdown', 'text', (c) => c.notNull())
+          .addColumn('body_html', 'text', (c) => c.notNull())
+          .addColumn('body_text', 'text', (c) => c.notNull())
+          .execute();
 
         await namedTable(db, dialect, 'authors').execute();
         await namedTable(db, dialect, 'topics').execute();
@@ -110,6 +134,15 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex('citations_article').on('citations').columns(['article_id', 'position']).execute();
         await db.schema.createIndex('citations_cited').on('citations').columns(['cited_article_id']).execute();
         await db.schema.createIndex('citations_target').on('citations').columns(['publication', 'year', 'month']).execute();
+
+        // Every write to what readers see bumps one counter, from any instance or tool, so
+        // caches of rendered pages know at once that they are stale.
+        await db.schema.createTable('content_version')
+          .addColumn('id', 'integer', (c) => c.primaryKey())
+          .addColumn('version', 'integer', (c) => c.notNull())
+          .execute();
+        await db.insertInto('content_version').values({ id: 1, version: 0 }).execute();
+        for (const table of CONTENT_TABLES) await addVersionTrigger(db, dialect, table);
       },
     },
   };

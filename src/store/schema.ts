@@ -31,9 +31,6 @@ export interface ArticleTable {
   slug: string;
   title: string;
   dek: string | null;
-  body_markdown: string;
-  body_html: string;
-  body_text: string;
   teaser_html: string;
   teaser_text: string;
   word_count: number;
@@ -45,6 +42,14 @@ export interface ArticleTable {
   page_last: number | null;
   created_at: string;
   updated_at: string;
+}
+
+/** The body, apart from the article row, so that lists and counts never read it. */
+export interface ArticleBodyTable {
+  article_id: number;
+  body_markdown: string;
+  body_html: string;
+  body_text: string;
 }
 
 export interface NamedTable {
@@ -87,6 +92,7 @@ export interface DB {
   publications: PublicationTable;
   issues: IssueTable;
   articles: ArticleTable;
+  article_bodies: ArticleBodyTable;
   authors: NamedTable;
   topics: NamedTable;
   places: PlaceTable;

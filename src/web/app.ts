@@ -3,6 +3,7 @@ import type { AppContext } from './context.ts';
 import { ANONYMOUS, type Viewer } from '../domain/access.ts';
 import { renderPage, CSS_HASH } from './views/layout.tsx';
 import { ErrorPage } from './views/pages.tsx';
+import type { CachedResponse } from './page-cache.ts';
 import { homeRoutes } from './routes/home.ts';
 import { articleRoutes } from './routes/articles.ts';
 import { issueRoutes } from './routes/issues.ts';
@@ -25,7 +26,9 @@ export interface AppOptions {
 }
 
 const SECURITY_HEADERS: Record<string, string> = {
-  'content-security-policy': `default-src 'none'; style-src ${CSS_HASH}; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'`,
+  // connect-src 'self': no script runs (script-src falls back to 'none'), but crawlers' tools such as
+  // Lighthouse fetch /robots.txt from within the page, and default-src 'none' would block that.
+  'content-security-policy': `default-src 'none'; style-src ${CSS_HASH}; img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'`,
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'strict-origin-when-cross-origin',
   'x-frame-options': 'DENY',
@@ -37,8 +40,7 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
     logger: opts.logger ?? false,
     // X-Forwarded-* is believed only from the proxies an operator lists in TRUST_PROXY.
     trustProxy: ctx.config.trustProxy.length ? ctx.config.trustProxy : false,
-    ignoreTrailingSlash: true,
-    maxParamLength: 500,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
     bodyLimit: 1024 * 1024,
   });
 
@@ -95,6 +97,23 @@ export function sendHtml(reply: FastifyReply, html: string, opts: { cache?: 'pri
 export async function notFound(ctx: AppContext, req: FastifyRequest, reply: FastifyReply, message: string, links?: { href: string; label: string }[]) {
   if (req.url.startsWith('/api/')) return reply.code(404).send({ error: 'not_found', message });
   return sendHtml(reply.code(404), renderPage(ErrorPage({ site: await ctx.site(), status: 404, title: 'Not found', message, links })));
+}
+
+const HTML = 'text/html; charset=utf-8';
+
+/** An HTML page, from the anonymous-reader cache when the viewer is anonymous. null: 404. */
+export async function cachedHtml(ctx: AppContext, req: FastifyRequest, key: string, render: () => Promise<string | null>): Promise<CachedResponse | null> {
+  return ctx.pages.get(req.viewer, key, async () => {
+    const body = await render();
+    return body === null ? null : { body, contentType: HTML };
+  });
+}
+
+export function sendCachedResponse(reply: FastifyReply, r: CachedResponse): FastifyReply {
+  if (r.contentType === HTML) return sendHtml(reply, r.body);
+  reply.type(r.contentType);
+  if (r.cacheControl) reply.header('cache-control', r.cacheControl);
+  return reply.send(r.body);
 }
 
 /** ?page=N, 1-based, clamped; anything else is page 1. */

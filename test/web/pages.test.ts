@@ -92,7 +92,8 @@ test('the cited article lists "Cited by" with the seed', async () => {
 
 test('citations in a free body link through /cite', async () => {
   // Every free article that cites PLN links its citations.
-  const rows = await t.store.db.selectFrom('articles').select(['slug', 'body_html']).where('access', '=', 'free').execute();
+  const rows = await t.store.db.selectFrom('articles').innerJoin('article_bodies', 'article_bodies.article_id', 'articles.id')
+    .select(['articles.slug', 'article_bodies.body_html']).where('articles.access', '=', 'free').execute();
   const citing = rows.filter((r) => r.body_html.includes('class="cite"'));
   assert.ok(citing.length >= 3);
   const html = (await t.app.inject({ url: `/articles/${citing[0].slug}` })).body;

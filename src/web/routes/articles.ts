@@ -5,7 +5,7 @@ import { presentArticle, presentSummary } from '../../present/article.ts';
 import { renderPage } from '../views/layout.tsx';
 import { ArticlePage } from '../views/article.tsx';
 import { ListPage } from '../views/pages.tsx';
-import { sendHtml, notFound, pageParam } from '../app.ts';
+import { sendHtml, notFound, pageParam, cachedHtml, sendCachedResponse } from '../app.ts';
 
 const PER_PAGE = 20;
 
@@ -19,9 +19,11 @@ export const articleRoutes = (ctx: AppContext): FastifyPluginAsync => async (app
   });
 
   app.get<{ Params: { slug: string } }>('/articles/:slug', async (req, reply) => {
-    const record = await getArticle(ctx.store.db, req.params.slug);
-    if (!record) return notFound(ctx, req, reply, 'We could not find that article. It may have been moved or not published yet.', [{ href: '/articles', label: 'All articles' }]);
-    const view = presentArticle(record, req.viewer);
-    return sendHtml(reply, renderPage(ArticlePage({ a: view, site: await ctx.site() })));
+    const page = await cachedHtml(ctx, req, `article ${req.params.slug}`, async () => {
+      const record = await getArticle(ctx.store.db, req.params.slug);
+      return record ? renderPage(ArticlePage({ a: presentArticle(record, req.viewer), site: await ctx.site() })) : null;
+    });
+    if (!page) return notFound(ctx, req, reply, 'We could not find that article. It may have been moved or not published yet.', [{ href: '/articles', label: 'All articles' }]);
+    return sendCachedResponse(reply, page);
   });
 };

@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { AppContext } from '../context.ts';
 import { articleSitemapPage, countVisible, listArticles } from '../../store/articles.ts';
 import { listIssues } from '../../store/issues.ts';
-import { listTerms } from '../../store/taxonomy.ts';
+import { cachedTerms } from '../context.ts';
 import { presentSummary, articlePath } from '../../present/article.ts';
 import { renderUrlset, renderSitemapIndex, renderNewsSitemap, SITEMAP_PAGE_SIZE } from '../../present/sitemaps.ts';
 import { issuePath } from '../views/layout.tsx';
@@ -22,7 +22,7 @@ export const sitemapRoutes = (ctx: AppContext): FastifyPluginAsync => async (app
   app.get('/sitemap-pages.xml', async (_req, reply) => {
     const base = ctx.config.baseUrl;
     const db = ctx.store.db;
-    const [issues, topics, places, sources] = await Promise.all([listIssues(db), listTerms(db, 'topic'), listTerms(db, 'place'), listTerms(db, 'source')]);
+    const [issues, topics, places, sources] = await Promise.all([listIssues(db), cachedTerms(ctx, 'topic'), cachedTerms(ctx, 'place'), cachedTerms(ctx, 'source')]);
     const locs = ['/', '/articles', '/issues', '/topics', '/states', '/sources', '/subscribe'];
     for (const y of new Set(issues.map((i) => i.year))) locs.push(`/issues/${y}`);
     for (const i of issues) locs.push(issuePath(i));

@@ -1,7 +1,8 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.ts';
 import { listArticles, type ListFilter } from '../../store/articles.ts';
-import { listTerms, getTerm, type Facet, type Term } from '../../store/taxonomy.ts';
+import { getTerm, type Facet, type Term } from '../../store/taxonomy.ts';
+import { cachedTerms } from '../context.ts';
 import { presentSummary } from '../../present/article.ts';
 import { renderPage } from '../views/layout.tsx';
 import { ListPage, TermIndexPage } from '../views/pages.tsx';
@@ -29,7 +30,7 @@ const KINDS: TermKind[] = [
 export const termRoutes = (ctx: AppContext): FastifyPluginAsync => async (app) => {
   for (const kind of KINDS) {
     app.get(`/${kind.prefix}`, async (_req, reply) => {
-      const [site, terms] = await Promise.all([ctx.site(), listTerms(ctx.store.db, kind.facet)]);
+      const [site, terms] = await Promise.all([ctx.site(), cachedTerms(ctx, kind.facet)]);
       const shown = kind.only ? terms.filter(kind.only) : terms;
       return sendHtml(reply, renderPage(TermIndexPage({ site, title: kind.plural, path: `/${kind.prefix}`, terms: shown, base: (t) => `/${kind.prefix}/${t.slug}` })));
     });

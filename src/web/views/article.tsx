@@ -104,7 +104,7 @@ export function ArticlePage({ a, site }: { a: ArticleView; site: Site }) {
             {a.pages ? (a.pages.first === a.pages.last ? `, page ${a.pages.first}` : `, pages ${a.pages.first}–${a.pages.last}`) : ''}
           </p>
         ) : null}
-        {a.topics[0] ? <p class="kicker"><a href={`/topics/${a.topics[0].slug}`} style="color:inherit;text-decoration:none">{a.topics[0].name}</a></p> : null}
+        {a.topics[0] ? <p class="kicker"><a href={`/topics/${a.topics[0].slug}`}>{a.topics[0].name}</a></p> : null}
         <h1>{a.title}</h1>
         {a.dek ? <p class="dek">{a.dek}</p> : null}
         <p class="meta">
@@ -183,8 +183,8 @@ export function ArticlePage({ a, site }: { a: ArticleView; site: Site }) {
             <>
               <dt>Cited by</dt>
               <dd>
-                <ul class="list" style="font-size:1rem">
-                  {a.citedBy.map((c) => <li style="padding:.4rem 0"><a href={c.url}>{c.title}</a>{c.citation ? <span class="meta"> · {c.citation}</span> : null}</li>)}
+                <ul class="list compact">
+                  {a.citedBy.map((c) => <li><a href={c.url}>{c.title}</a>{c.citation ? <span class="meta"> · {c.citation}</span> : null}</li>)}
                 </ul>
               </dd>
             </>

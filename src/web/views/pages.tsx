@@ -14,7 +14,7 @@ export function HomePage({ site, latest, latestIssue, latestIssueArticles, topic
       <h1 class="visually-hidden">{site.name}</h1>
       <div class="grid">
         <section aria-labelledby="latest-h">
-          <h2 id="latest-h" style="margin-top:0">Latest articles</h2>
+          <h2 id="latest-h" class="first">Latest articles</h2>
           <ArticleList items={latest} />
           <p><a href="/articles">All articles →</a></p>
         </section>
@@ -36,7 +36,7 @@ export function HomePage({ site, latest, latestIssue, latestIssueArticles, topic
             </section>
           ) : null}
           {topics.length ? (
-            <section class="panel" aria-labelledby="topics-h" style="margin-top:2rem">
+            <section class="panel" aria-labelledby="topics-h">
               <h2 id="topics-h">Topics</h2>
               <ul class="inline-list">{topics.slice(0, 16).map((t) => <li><a href={`/topics/${t.slug}`}>{t.name}</a></li>)}</ul>
             </section>
@@ -64,7 +64,7 @@ export function IssuePage({ site, issue, articles }: { site: Site; issue: IssueR
             <span>
               <a href={a.url}>{a.title}</a>
               <AccessBadge access={a.access} />
-              {a.dek ? <span class="meta" style="display:block">{a.dek}</span> : null}
+              {a.dek ? <span class="meta block">{a.dek}</span> : null}
             </span>
           </li>
         ))}
@@ -82,7 +82,7 @@ export function IssuesIndexPage({ site, years, issues, year }: { site: Site; yea
       <ul class="list">
         {issues.map((i) => (
           <li>
-            <h2 style="font-size:1.15rem;margin:0"><a href={issuePath(i)}>{monthYear(i.year, i.month)}</a></h2>
+            <h2 class="item-h"><a href={issuePath(i)}>{monthYear(i.year, i.month)}</a></h2>
             <p class="meta">{issueLabel(i)}{i.title ? ` · ${i.title}` : ''} · {i.articleCount} article{i.articleCount === 1 ? '' : 's'}</p>
           </li>
         ))}

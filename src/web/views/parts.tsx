@@ -11,7 +11,7 @@ export function ArticleList({ items, headingLevel = 3, showIssue = true }: { ite
     <ul class="list">
       {items.map((a) => (
         <li>
-          <H style={headingLevel === 2 ? 'font-size:1.15rem;margin:0 0 .25rem' : undefined}>
+          <H class={headingLevel === 2 ? 'item-h' : undefined}>
             <a href={a.url}>{a.title}</a>
             <AccessBadge access={a.access} />
           </H>

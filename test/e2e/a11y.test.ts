@@ -1,0 +1,190 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import axe from 'axe-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { createTestApp, type TestApp } from '../support/app.ts';
+
+// Accessibility in a real browser: axe-core (WCAG 2.0–2.2 A/AA and best practices) on every kind
+// of reader page, at a desktop and a phone width; the pages read without JavaScript; the print
+// stylesheet hides the navigation and prints the citation. Uses Debian's Chromium
+// (apt-get install chromium, or CHROME_PATH); without it these tests are skipped, not failed.
+
+const CHROME_PATH = process.env.CHROME_PATH || '/usr/bin/chromium';
+const CHROME_FLAGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+const skip = fs.existsSync(CHROME_PATH) ? false : `no Chromium at ${CHROME_PATH} (apt-get install chromium, or set CHROME_PATH): browser accessibility tests skipped`;
+if (skip) process.stdout.write(`# ${skip}\n`);
+
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'];
+const VIEWPORTS = [
+  { name: 'desktop', width: 1280, height: 900 },
+  { name: 'phone', width: 375, height: 740 },
+];
+const SEED_PATH = '/articles/salvadoran-presidents-dark-secret-allegedly-behind-deal-to-hold-deported';
+const SEED_TITLE = 'Salvadoran President’s Dark Secret Allegedly Behind Deal to Hold Deported Migrants in “Mega” Prison';
+const SEED_TEASER = 'When Pres. Donald J. Trump (R) invoked the 1798 Alien Enemies Act';
+
+let t: TestApp;
+let browser: Browser;
+let base: string;
+let freePath: string;
+let topicPath: string;
+
+before(async () => {
+  if (skip) return;
+  t = await createTestApp();
+  await t.app.listen({ port: 0, host: '127.0.0.1' });
+  const addr = t.app.server.address();
+  assert.ok(addr && typeof addr === 'object');
+  base = `http://127.0.0.1:${addr.port}`;
+  const list = (await t.app.inject({ url: '/api/v1/articles?limit=100' })).json() as { items: { slug: string; access: string }[] };
+  const free = list.items.find((a) => a.access === 'free');
+  assert.ok(free, 'the demo has a free article');
+  freePath = `/articles/${encodeURIComponent(free.slug)}`;
+  const topic = await t.store.db.selectFrom('topics').select('slug').orderBy('id').executeTakeFirstOrThrow();
+  topicPath = `/topics/${topic.slug}`;
+  // playwright-core starts Chromium with a fresh temporary profile (its own --user-data-dir) and removes it on close.
+  browser = await chromium.launch({ executablePath: CHROME_PATH, args: CHROME_FLAGS });
+});
+
+after(async () => {
+  await browser?.close();
+  await t?.cleanup();
+});
+
+interface Violation {
+  id: string;
+  impact?: string | null;
+  help: string;
+  nodes: { target: unknown[]; failureSummary?: string }[];
+}
+
+const logged = new WeakMap<Page, string[]>();
+
+/**
+ * Opens `url` and checks its status. Returns what the browser logged as an error while loading it
+ * (a CSP violation, say), except the status line of an expected 404 itself.
+ */
+async function open(page: Page, url: string, status: number): Promise<string[]> {
+  let errors = logged.get(page);
+  if (!errors) {
+    const list: string[] = [];
+    logged.set(page, (errors = list));
+    page.on('console', (m) => {
+      if (m.type() === 'error') list.push(m.text());
+    });
+    page.on('pageerror', (e) => list.push(e.message));
+  }
+  errors.length = 0;
+  const res = await page.goto(base + url, { waitUntil: 'load' });
+  assert.equal(res?.status(), status, `${url} answers ${status}`);
+  return errors.filter((e) => !(status >= 400 && e.startsWith(`Failed to load resource: the server responded with a status of ${status}`)));
+}
+
+async function runAxe(page: Page): Promise<Violation[]> {
+  return page.evaluate(async (tags) => {
+    const w = window as unknown as { axe: typeof axe };
+    const r = await w.axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target, failureSummary: n.failureSummary })) }));
+  }, AXE_TAGS);
+}
+
+function describe(violations: Violation[]): string {
+  return violations
+    .map((v) => `  ${v.id} (${v.impact}): ${v.help}\n` + v.nodes.map((n) => `    ${JSON.stringify(n.target)}${n.failureSummary ? ' — ' + n.failureSummary.replace(/\s+/g, ' ') : ''}`).join('\n'))
+    .join('\n');
+}
+
+test('axe-core finds no WCAG 2.2 AA or best-practice violations on reader pages', { skip }, async (tt) => {
+  const pages = [
+    { name: 'home', url: '/', status: 200 },
+    { name: 'seed article (premium, anonymous)', url: SEED_PATH, status: 200 },
+    { name: 'free article', url: freePath, status: 200 },
+    { name: 'issue table of contents', url: '/issues/2025/03', status: 200 },
+    { name: 'topic page', url: topicPath, status: 200 },
+    { name: 'all issues', url: '/issues', status: 200 },
+    { name: 'subscribe', url: '/subscribe', status: 200 },
+    { name: '404 page', url: '/no-such-page', status: 404 },
+    { name: 'unresolved citation (404)', url: '/cite/PLN/2025/03/63', status: 404 },
+  ];
+  for (const vp of VIEWPORTS) {
+    const context = await browser.newContext({ viewport: { width: vp.width, height: vp.height } });
+    // axe-core goes in as an init script (injected by the DevTools protocol, so the page's CSP,
+    // script-src 'none', neither blocks it nor has to be loosened for it).
+    await context.addInitScript(axe.source);
+    const page = await context.newPage();
+    try {
+      for (const p of pages) {
+        await tt.test(`${p.name} ${p.url} (${vp.name})`, async () => {
+          const errors = await open(page, p.url, p.status);
+          const violations = await runAxe(page);
+          assert.equal(violations.length, 0, `axe violations on ${p.url} (${vp.name}):\n${describe(violations)}`);
+          assert.deepEqual(errors, [], `the browser logged errors on ${p.url}`);
+        });
+      }
+    } finally {
+      await context.close();
+    }
+  }
+});
+
+test('articles read without JavaScript', { skip }, async () => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  try {
+    const page = await context.newPage();
+    await open(page, SEED_PATH, 200);
+    assert.equal((await page.locator('h1').innerText()).trim(), SEED_TITLE);
+    const teaser = page.locator('.teaser');
+    assert.ok(await teaser.isVisible(), 'the teaser is visible');
+    assert.ok((await teaser.innerText()).includes(SEED_TEASER), 'the teaser is the first paragraph');
+    assert.ok(await page.getByRole('heading', { name: 'Keep reading with a subscription' }).isVisible(), 'the subscribe prompt is visible');
+    assert.ok(await page.getByRole('link', { name: 'Subscribe', exact: true }).first().isVisible());
+
+    await open(page, freePath, 200);
+    assert.ok(await page.locator('h1').isVisible());
+    const body = page.locator('.body');
+    assert.ok(await body.isVisible(), 'a free article shows its whole body');
+    assert.ok((await body.locator('p').count()) >= 2);
+  } finally {
+    await context.close();
+  }
+});
+
+test('print stylesheet: no navigation, the citation on the page, external URLs written out', { skip }, async () => {
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    await open(page, SEED_PATH, 200);
+    await page.emulateMedia({ media: 'print' });
+    assert.ok(await page.locator('nav.primary').isHidden(), 'the main navigation is not printed');
+    assert.ok(await page.locator('.skip').isHidden(), 'the skip link is not printed');
+    const cite = page.locator('.print-cite');
+    assert.ok(await cite.isVisible(), 'the citation line is printed');
+    assert.match(await cite.innerText(), /PLN, May 2025, pp\.30-31/);
+    assert.equal(await cite.evaluate((el) => getComputedStyle(el).position), 'fixed', 'the citation line repeats on every printed page');
+    assert.ok(await page.locator('.cite-as').isVisible(), 'the "Cite as" line is printed');
+    assert.ok(await page.locator('.cite-as .no-print').isHidden(), 'the export links are not printed');
+    assert.ok(await page.locator('h1').isVisible());
+    assert.ok(await page.locator('.teaser').isVisible());
+
+    // On screen, the print-only line stays out of the way.
+    await page.emulateMedia({ media: 'screen' });
+    assert.ok(await cite.isHidden(), 'the print citation line is not shown on screen');
+    assert.ok(await page.locator('nav.primary').isVisible());
+
+    // External links get their address written after them on paper.
+    await open(page, freePath, 200);
+    await page.emulateMedia({ media: 'print' });
+    const external = page.locator('main a[href^="http"]');
+    assert.ok((await external.count()) > 0, 'the free article links to an outside source');
+    for (const a of await external.all()) {
+      const [href, after] = await a.evaluate((el) => [el.getAttribute('href') ?? '', getComputedStyle(el, '::after').content]);
+      assert.ok(after.includes(href), `printed after the link: ${after} (expected ${href})`);
+    }
+  } finally {
+    await context.close();
+  }
+});
