@@ -174,3 +174,14 @@ test('drafts and scheduled articles stay hidden until their time', async () => {
   await t.store.db.updateTable('articles').set({ published_at: past }).where('slug', '=', freeSlug).execute();
   assert.equal((await t.app.inject({ url: `/articles/${freeSlug}` })).statusCode, 200, 'goes live at its time');
 });
+
+test('a scheduled article appears on cached pages at its time, with no write in between', async () => {
+  const slug = (await t.store.db.selectFrom('articles').select('slug').where('access', '=', 'free').orderBy('id', 'desc').executeTakeFirstOrThrow()).slug;
+  const at = new Date(Date.now() + 1500).toISOString();
+  await t.store.db.updateTable('articles').set({ status: 'scheduled', published_at: at }).where('slug', '=', slug).execute();
+  const before = await t.app.inject({ url: '/' });
+  assert.ok(!before.body.includes(`/articles/${slug}"`), 'not yet on the home page');
+  assert.ok(!(await t.app.inject({ url: '/' })).body.includes(`/articles/${slug}"`), 'still not, from the cache');
+  await new Promise((r) => setTimeout(r, 1700));
+  assert.ok((await t.app.inject({ url: '/' })).body.includes(`/articles/${slug}"`), 'live once its time has come');
+});

@@ -12,10 +12,14 @@ const PER_PAGE = 20;
 export const articleRoutes = (ctx: AppContext): FastifyPluginAsync => async (app) => {
   app.get('/articles', async (req, reply) => {
     const page = pageParam(req.query);
-    const [site, list] = await Promise.all([ctx.site(), listArticles(ctx.store.db, { limit: PER_PAGE, offset: (page - 1) * PER_PAGE })]);
-    const pages = Math.max(1, Math.ceil(list.total / PER_PAGE));
-    if (page > pages) return notFound(ctx, req, reply, `There is no page ${page}; the list has ${pages}.`, [{ href: '/articles', label: 'First page' }]);
-    return sendHtml(reply, renderPage(ListPage({ site, title: 'All articles', description: `Every article in the ${site.name} archive, newest first.`, path: '/articles', items: list.items.map(presentSummary), page, pages, total: list.total })));
+    const html = await cachedHtml(ctx, req, `articles ${page}`, async () => {
+      const [site, list] = await Promise.all([ctx.site(), listArticles(ctx.store.db, { limit: PER_PAGE, offset: (page - 1) * PER_PAGE })]);
+      const pages = Math.max(1, Math.ceil(list.total / PER_PAGE));
+      if (page > pages) return null;
+      return renderPage(ListPage({ site, title: 'All articles', description: `Every article in the ${site.name} archive, newest first.`, path: '/articles', items: list.items.map(presentSummary), page, pages, total: list.total }));
+    });
+    if (!html) return notFound(ctx, req, reply, `There is no page ${page} of the list of articles.`, [{ href: '/articles', label: 'First page' }]);
+    return sendCachedResponse(reply, html);
   });
 
   app.get<{ Params: { slug: string } }>('/articles/:slug', async (req, reply) => {

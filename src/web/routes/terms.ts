@@ -6,7 +6,7 @@ import { cachedTerms } from '../context.ts';
 import { presentSummary } from '../../present/article.ts';
 import { renderPage } from '../views/layout.tsx';
 import { ListPage, TermIndexPage } from '../views/pages.tsx';
-import { sendHtml, notFound, pageParam } from '../app.ts';
+import { sendHtml, notFound, pageParam, cachedHtml, sendCachedResponse } from '../app.ts';
 
 const PER_PAGE = 20;
 
@@ -36,22 +36,26 @@ export const termRoutes = (ctx: AppContext): FastifyPluginAsync => async (app) =
     });
 
     app.get<{ Params: { slug: string } }>(`/${kind.prefix}/:slug`, async (req: FastifyRequest<{ Params: { slug: string } }>, reply: FastifyReply) => {
-      const term = await getTerm(ctx.store.db, kind.facet, req.params.slug);
-      if (!term || (kind.only && !kind.only({ ...term, count: 0 }))) {
-        return notFound(ctx, req, reply, `There is nothing filed under "${req.params.slug}".`, [{ href: `/${kind.prefix}`, label: `All ${kind.plural.toLowerCase()}` }]);
-      }
       const page = pageParam(req.query);
-      const path = `/${kind.prefix}/${term.slug}`;
-      const [site, list] = await Promise.all([
-        ctx.site(),
-        listArticles(ctx.store.db, { limit: PER_PAGE, offset: (page - 1) * PER_PAGE, filter: { kind: kind.filter, slug: term.slug } as ListFilter }),
-      ]);
-      const pages = Math.max(1, Math.ceil(list.total / PER_PAGE));
-      if (page > pages) return notFound(ctx, req, reply, `There is no page ${page} for ${term.name}.`, [{ href: path, label: term.name }]);
-      return sendHtml(reply, renderPage(ListPage({
-        site, title: term.name, description: `Articles about ${term.name} in ${site.name}.`, path,
-        items: list.items.map(presentSummary), page, pages, total: list.total, crumb: { href: `/${kind.prefix}`, label: kind.plural },
-      })));
+      const html = await cachedHtml(ctx, req, `${kind.prefix} ${req.params.slug} ${page}`, async () => {
+        const term = await getTerm(ctx.store.db, kind.facet, req.params.slug);
+        if (!term || (kind.only && !kind.only({ ...term, count: 0 }))) return null;
+        const path = `/${kind.prefix}/${term.slug}`;
+        const [site, list] = await Promise.all([
+          ctx.site(),
+          listArticles(ctx.store.db, { limit: PER_PAGE, offset: (page - 1) * PER_PAGE, filter: { kind: kind.filter, slug: term.slug } as ListFilter }),
+        ]);
+        const pages = Math.max(1, Math.ceil(list.total / PER_PAGE));
+        if (page > pages) return null;
+        return renderPage(ListPage({
+          site, title: term.name, description: `Articles about ${term.name} in ${site.name}.`, path,
+          items: list.items.map(presentSummary), page, pages, total: list.total, crumb: { href: `/${kind.prefix}`, label: kind.plural },
+        }));
+      });
+      if (!html) {
+        return notFound(ctx, req, reply, `There is nothing filed under "${req.params.slug}"${pageParam(req.query) > 1 ? ' on that page' : ''}.`, [{ href: `/${kind.prefix}`, label: `All ${kind.plural.toLowerCase()}` }]);
+      }
+      return sendCachedResponse(reply, html);
     });
   }
 };
