@@ -12,6 +12,14 @@ export interface Config {
   /** Comma-separated proxy addresses/CIDRs whose X-Forwarded-* headers are trusted. Empty: none. */
   trustProxy: string[];
   logLevel: string;
+  /** SMTP server for outgoing mail; null: mail goes to DATA_DIR/mail/. */
+  smtpUrl: string | null;
+  mailFrom: string;
+  /** Free premium articles a signed-in reader without a subscription may read per month. */
+  meterLimit: number;
+  /** Served over HTTPS (BASE_URL is https): cookies get Secure and the __Host- prefix. */
+  secure: boolean;
+  stripe: { secretKey: string; webhookSecret: string | null; apiBase: string | null; prices: { digital: string | null; 'print-digital': string | null } } | null;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -25,5 +33,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const host = env.HOST ?? '0.0.0.0';
   const baseUrl = (env.BASE_URL ?? `http://localhost:${port}`).replace(/\/+$/, '');
   const trustProxy = (env.TRUST_PROXY ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-  return { port, host, dataDir, databaseUrl, baseUrl, trustProxy, logLevel: env.LOG_LEVEL ?? 'info' };
+  const meterLimit = Number(env.METER_LIMIT ?? 2);
+  if (!Number.isInteger(meterLimit) || meterLimit < 0) throw new Error(`METER_LIMIT must be a whole number ≥ 0, got "${env.METER_LIMIT}"`);
+  const stripe = env.STRIPE_SECRET_KEY
+    ? {
+        secretKey: env.STRIPE_SECRET_KEY,
+        webhookSecret: env.STRIPE_WEBHOOK_SECRET ?? null,
+        apiBase: env.STRIPE_API_BASE ?? null,
+        prices: { digital: env.STRIPE_PRICE_DIGITAL ?? null, 'print-digital': env.STRIPE_PRICE_PRINT_DIGITAL ?? null },
+      }
+    : null;
+  return {
+    port, host, dataDir, databaseUrl, baseUrl, trustProxy, logLevel: env.LOG_LEVEL ?? 'info',
+    smtpUrl: env.SMTP_URL?.trim() || null,
+    mailFrom: env.MAIL_FROM ?? `Masthead <no-reply@${new URL(baseUrl).hostname}>`,
+    meterLimit,
+    secure: baseUrl.startsWith('https://'),
+    stripe,
+  };
 }

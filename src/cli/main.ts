@@ -3,6 +3,8 @@ import { serveCommand } from './serve.ts';
 import { importCommand } from './import.ts';
 import { exportCommand } from './export.ts';
 import { demoCommand } from './demo.ts';
+import { userCommand, grantCommand, tokenCommand, giftCommand } from './accounts.ts';
+import { institutionCommand } from './institution.ts';
 
 export interface Command {
   summary: string;
@@ -16,6 +18,11 @@ const COMMANDS: Record<string, Command> = {
   import: importCommand,
   export: exportCommand,
   demo: demoCommand,
+  user: userCommand,
+  grant: grantCommand,
+  token: tokenCommand,
+  gift: giftCommand,
+  institution: institutionCommand,
 };
 
 function overview(): string {

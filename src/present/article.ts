@@ -1,6 +1,6 @@
 import type { ArticleRecord, ArticleSummary, IssueInfo, Named, ArticleLink } from '../domain/article.ts';
 import type { Access, Source } from '../domain/types.ts';
-import { decideAccess, type Viewer, type AccessDecision } from '../domain/access.ts';
+import { decideAccess, type Viewer, type AccessDecision, type MeterState } from '../domain/access.ts';
 import { formatCitation } from '../domain/citations.ts';
 
 // The one presenter. Every channel (pages, API, feeds, sitemaps, JSON-LD, exports, e-mail)
@@ -64,8 +64,8 @@ export function presentSummary(a: ArticleSummary): ArticleSummaryView {
   };
 }
 
-export function presentArticle(a: ArticleRecord, viewer: Viewer): ArticleView {
-  const decision = decideAccess(viewer, a);
+export function presentArticle(a: ArticleRecord, viewer: Viewer, meter?: MeterState | null): ArticleView {
+  const decision = decideAccess(viewer, a, meter);
   return {
     ...presentSummary(a),
     authors: a.authors,

@@ -145,6 +145,125 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
         for (const table of CONTENT_TABLES) await addVersionTrigger(db, dialect, table);
       },
     },
+    '0002_accounts': {
+      async up(db: Kysely<any>) {
+        await withId(dialect, db.schema.createTable('users'))
+          .addColumn('email', 'text', (c) => c.notNull().unique())
+          .addColumn('name', 'text')
+          .addColumn('password_hash', 'text')
+          .addColumn('role', 'text', (c) => c.notNull().defaultTo('reader').check(sql`role in ('reader', 'editor', 'admin')`))
+          .addColumn('rate_class', 'text', (c) => c.check(sql`rate_class in ('prisoner', 'individual', 'professional', 'institutional')`))
+          .addColumn('email_verified_at', 'text')
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .execute();
+
+        await withId(dialect, db.schema.createTable('sessions'))
+          .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+          .addColumn('user_id', 'integer', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('last_seen_at', 'text', (c) => c.notNull())
+          .addColumn('expires_at', 'text', (c) => c.notNull())
+          .addColumn('user_agent', 'text')
+          .addColumn('ip', 'text')
+          .execute();
+        await db.schema.createIndex('sessions_user').on('sessions').columns(['user_id']).execute();
+
+        // Single-use tokens sent by mail: sign-in links, password resets, e-mail changes.
+        await withId(dialect, db.schema.createTable('auth_tokens'))
+          .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+          .addColumn('purpose', 'text', (c) => c.notNull().check(sql`purpose in ('signin', 'reset', 'email_change')`))
+          .addColumn('user_id', 'integer', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('new_email', 'text')
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('expires_at', 'text', (c) => c.notNull())
+          .addColumn('used_at', 'text')
+          .execute();
+
+        await withId(dialect, db.schema.createTable('entitlements'))
+          .addColumn('user_id', 'integer', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('plan', 'text', (c) => c.notNull().check(sql`plan in ('digital', 'print-digital')`))
+          .addColumn('starts_at', 'text', (c) => c.notNull())
+          .addColumn('ends_at', 'text', (c) => c.notNull())
+          .addColumn('source', 'text', (c) => c.notNull().check(sql`source in ('admin', 'gift', 'payment', 'import')`))
+          .addColumn('note', 'text')
+          .addColumn('external_ref', 'text', (c) => c.unique())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('revoked_at', 'text')
+          .execute();
+        await db.schema.createIndex('entitlements_user').on('entitlements').columns(['user_id', 'ends_at']).execute();
+
+        await withId(dialect, db.schema.createTable('gift_codes'))
+          .addColumn('code_hash', 'text', (c) => c.notNull().unique())
+          .addColumn('plan', 'text', (c) => c.notNull().check(sql`plan in ('digital', 'print-digital')`))
+          .addColumn('days', 'integer', (c) => c.notNull())
+          .addColumn('note', 'text')
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('redeemed_by', 'integer', (c) => c.references('users.id').onDelete('set null'))
+          .addColumn('redeemed_at', 'text')
+          .execute();
+
+        // Personal API tokens and private feed tokens: only hashes are stored.
+        await withId(dialect, db.schema.createTable('api_tokens'))
+          .addColumn('user_id', 'integer', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+          .addColumn('kind', 'text', (c) => c.notNull().check(sql`kind in ('api', 'feed')`))
+          .addColumn('name', 'text')
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('last_used_at', 'text')
+          .addColumn('revoked_at', 'text')
+          .execute();
+
+        await db.schema.createTable('meter_reads')
+          .addColumn('user_id', 'integer', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('period', 'text', (c) => c.notNull())
+          .addColumn('article_id', 'integer', (c) => c.notNull().references('articles.id').onDelete('cascade'))
+          .addColumn('read_at', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('meter_reads_pk', ['user_id', 'period', 'article_id'])
+          .execute();
+
+        await withId(dialect, db.schema.createTable('institutions'))
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('note', 'text')
+          .addColumn('active', 'integer', (c) => c.notNull().defaultTo(1))
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .execute();
+        // Addresses as 32 hex digits (IPv4 mapped into IPv6), so ranges compare as strings.
+        await withId(dialect, db.schema.createTable('institution_ranges'))
+          .addColumn('institution_id', 'integer', (c) => c.notNull().references('institutions.id').onDelete('cascade'))
+          .addColumn('first_ip', 'text', (c) => c.notNull())
+          .addColumn('last_ip', 'text', (c) => c.notNull())
+          .addColumn('label', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('institution_ranges_first').on('institution_ranges').columns(['first_ip', 'last_ip']).execute();
+        await db.schema.createIndex('institution_ranges_unique').on('institution_ranges').columns(['institution_id', 'first_ip', 'last_ip']).unique().execute();
+        await db.schema.createTable('institution_usage')
+          .addColumn('institution_id', 'integer', (c) => c.notNull().references('institutions.id').onDelete('cascade'))
+          .addColumn('period', 'text', (c) => c.notNull())
+          .addColumn('views', 'integer', (c) => c.notNull())
+          .addPrimaryKeyConstraint('institution_usage_pk', ['institution_id', 'period'])
+          .execute();
+
+        // Fixed-window counters shared by every instance.
+        await db.schema.createTable('rate_limits')
+          .addColumn('bucket', 'text', (c) => c.notNull())
+          .addColumn('window_start', 'integer', (c) => c.notNull())
+          .addColumn('hits', 'integer', (c) => c.notNull())
+          .addPrimaryKeyConstraint('rate_limits_pk', ['bucket', 'window_start'])
+          .execute();
+
+        await db.schema.createTable('payment_events')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('type', 'text', (c) => c.notNull())
+          .addColumn('processed_at', 'text', (c) => c.notNull())
+          .execute();
+
+        await db.schema.createTable('settings')
+          .addColumn('key', 'text', (c) => c.primaryKey())
+          .addColumn('value', 'text', (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
 

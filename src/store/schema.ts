@@ -88,6 +88,115 @@ export interface CitationTable {
   cited_article_id: number | null;
 }
 
+export type Role = 'reader' | 'editor' | 'admin';
+export type Plan = 'digital' | 'print-digital';
+export type RateClass = 'prisoner' | 'individual' | 'professional' | 'institutional';
+export type EntitlementSource = 'admin' | 'gift' | 'payment' | 'import';
+
+export interface UserTable {
+  id: Generated<number>;
+  email: string;
+  name: string | null;
+  password_hash: string | null;
+  role: Role;
+  rate_class: RateClass | null;
+  email_verified_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface SessionTable {
+  id: Generated<number>;
+  token_hash: string;
+  user_id: number;
+  created_at: string;
+  last_seen_at: string;
+  expires_at: string;
+  user_agent: string | null;
+  ip: string | null;
+}
+
+export interface AuthTokenTable {
+  id: Generated<number>;
+  token_hash: string;
+  purpose: 'signin' | 'reset' | 'email_change';
+  user_id: number;
+  new_email: string | null;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
+export interface EntitlementTable {
+  id: Generated<number>;
+  user_id: number;
+  plan: Plan;
+  starts_at: string;
+  ends_at: string;
+  source: EntitlementSource;
+  note: string | null;
+  external_ref: string | null;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+export interface GiftCodeTable {
+  id: Generated<number>;
+  code_hash: string;
+  plan: Plan;
+  days: number;
+  note: string | null;
+  created_at: string;
+  redeemed_by: number | null;
+  redeemed_at: string | null;
+}
+
+export interface ApiTokenTable {
+  id: Generated<number>;
+  user_id: number;
+  token_hash: string;
+  kind: 'api' | 'feed';
+  name: string | null;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface MeterReadTable {
+  user_id: number;
+  period: string;
+  article_id: number;
+  read_at: string;
+}
+
+export interface InstitutionTable {
+  id: Generated<number>;
+  name: string;
+  note: string | null;
+  active: Generated<number>;
+  created_at: string;
+}
+
+export interface InstitutionRangeTable {
+  id: Generated<number>;
+  institution_id: number;
+  first_ip: string;
+  last_ip: string;
+  label: string;
+}
+
+export interface InstitutionUsageTable {
+  institution_id: number;
+  period: string;
+  views: number;
+}
+
+export interface RateLimitTable {
+  bucket: string;
+  window_start: number;
+  hits: number;
+}
+
 export interface DB {
   publications: PublicationTable;
   issues: IssueTable;
@@ -101,4 +210,18 @@ export interface DB {
   article_places: ArticleLinkTable & { place_id: number };
   article_sources: ArticleSourceTable;
   citations: CitationTable;
+  content_version: { id: number; version: number };
+  users: UserTable;
+  sessions: SessionTable;
+  auth_tokens: AuthTokenTable;
+  entitlements: EntitlementTable;
+  gift_codes: GiftCodeTable;
+  api_tokens: ApiTokenTable;
+  meter_reads: MeterReadTable;
+  institutions: InstitutionTable;
+  institution_ranges: InstitutionRangeTable;
+  institution_usage: InstitutionUsageTable;
+  rate_limits: RateLimitTable;
+  payment_events: { id: string; type: string; processed_at: string };
+  settings: { key: string; value: string };
 }

@@ -14,10 +14,21 @@ import { sitemapRoutes } from './routes/sitemaps.ts';
 import { apiArticleRoutes } from './routes/api-articles.ts';
 import { staticRoutes } from './routes/static.ts';
 import { healthRoutes } from './routes/health.ts';
+import { authRoutes } from './routes/auth.tsx';
+import { accountRoutes } from './routes/account.tsx';
+import { privateFeedRoutes } from './routes/private-feed.ts';
+import { paymentRoutes } from './routes/payments.ts';
+import fastifyCookie from '@fastify/cookie';
+import fastifyFormbody from '@fastify/formbody';
+import fastifyCsrf from '@fastify/csrf-protection';
+import { resolveViewer } from '../auth/viewer.ts';
+import type { SessionInfo } from '../store/users.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
     viewer: Viewer;
+    /** The signed-in session behind this request, if any (not for Bearer tokens). */
+    session: SessionInfo | null;
   }
 }
 
@@ -44,10 +55,41 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
     bodyLimit: 1024 * 1024,
   });
 
+  await app.register(fastifyCookie);
+  await app.register(fastifyFormbody, { bodyLimit: 64 * 1024 });
+  await app.register(fastifyCsrf, {
+    cookieKey: ctx.config.secure ? '__Host-csrf' : 'masthead_csrf',
+    cookieOpts: { path: '/', sameSite: 'lax', httpOnly: true, secure: ctx.config.secure },
+    getToken: (req) => (req.body as Record<string, string> | undefined)?._csrf ?? (req.headers['x-csrf-token'] as string | undefined),
+  });
+
   app.decorateRequest('viewer', null as never);
+  app.decorateRequest('session', null as never);
   app.addHook('onRequest', async (req) => {
-    // Accounts arrive in a later step; until then every visitor is anonymous.
     req.viewer = ANONYMOUS;
+    req.session = null;
+    // Health checks and static files need no viewer.
+    if (req.url === '/healthz' || req.url.startsWith('/favicon')) return;
+    const r = await resolveViewer(ctx, req);
+    req.viewer = r.viewer;
+    req.session = r.session;
+  });
+
+  // Every state-changing request: same-origin only, and a CSRF token (forms carry `_csrf`).
+  // Webhooks are signed instead; Bearer-token API calls carry no cookie to abuse.
+  app.addHook('preHandler', (req, reply, done) => {
+    if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return done();
+    if (req.url.startsWith('/webhooks/')) return done();
+    if (/^Bearer\s/i.test(req.headers.authorization ?? '') && !req.headers.cookie) return done();
+    const site = req.headers['sec-fetch-site'];
+    const origin = req.headers.origin;
+    const own = [new URL(ctx.config.baseUrl).origin, `${req.protocol}://${req.headers.host}`];
+    if (site === 'cross-site' || (origin && origin !== 'null' && !own.includes(origin)) || origin === 'null') {
+      req.log.warn({ event: 'csrf_blocked', origin, secFetchSite: site, url: req.url }, 'cross-site request refused');
+      reply.code(403).type('text/plain; charset=utf-8').send('This form must be sent from this site. Go back, reload the page and try again.');
+      return;
+    }
+    app.csrfProtection(req, reply, done);
   });
   app.addHook('onSend', async (_req, reply, payload) => {
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) if (!reply.hasHeader(k)) reply.header(k, v);
@@ -59,10 +101,14 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
     return sendHtml(reply.code(404), renderPage(ErrorPage({ site: await ctx.site(), status: 404, title: 'Page not found', message: 'There is no page at this address. It may have moved, or the link may be mistyped.' })));
   });
 
-  app.setErrorHandler(async (err: Error & { statusCode?: number; validation?: unknown }, req, reply) => {
+  app.setErrorHandler(async (err: Error & { statusCode?: number; validation?: unknown; code?: string }, req, reply) => {
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status >= 500) req.log.error({ err }, 'request failed');
-    const message = status >= 500 ? 'Something went wrong on our side. The error has been logged; please try again in a moment.' : err.message;
+    const csrf = err.code?.startsWith('FST_CSRF');
+    if (csrf) req.log.warn({ event: 'csrf_blocked', url: req.url, reason: err.code }, 'form without a valid CSRF token');
+    const message = status >= 500
+      ? 'Something went wrong on our side. The error has been logged; please try again in a moment.'
+      : csrf ? 'This form has expired or did not come from this site. Go back, reload the page and send it again.' : err.message;
     if (req.url.startsWith('/api/')) return reply.code(status).send({ error: status >= 500 ? 'internal_error' : 'bad_request', message });
     let site;
     try {
@@ -83,6 +129,10 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
   await app.register(feedRoutes(ctx));
   await app.register(sitemapRoutes(ctx));
   await app.register(apiArticleRoutes(ctx));
+  await app.register(authRoutes(ctx));
+  await app.register(accountRoutes(ctx));
+  await app.register(privateFeedRoutes(ctx));
+  await app.register(paymentRoutes(ctx));
   return app;
 }
 

@@ -2,6 +2,8 @@ import type { Store } from '../store/db.ts';
 import type { Config } from '../config.ts';
 import type { Site } from './views/layout.tsx';
 import { PageCache } from './page-cache.ts';
+import { createMailer, type Mailer } from '../mail/mailer.ts';
+import path from 'node:path';
 import { getPublication, issueYears } from '../store/issues.ts';
 import { listTerms, type Facet, type Term } from '../store/taxonomy.ts';
 
@@ -10,6 +12,7 @@ export interface AppContext {
   config: Config;
   /** Rendered pages for anonymous readers, until the archive changes. */
   pages: PageCache;
+  mailer: Mailer;
   /** The publication's name etc.; cached briefly because every page needs it. */
   site(): Promise<Site>;
   /**
@@ -21,7 +24,7 @@ export interface AppContext {
   invalidate(): void;
 }
 
-export function createContext(store: Store, config: Config): AppContext {
+export function createContext(store: Store, config: Config, opts: { mailer?: Mailer; log?: (msg: string, fields?: Record<string, unknown>) => void } = {}): AppContext {
   let cached: { site: Site; at: number } | null = null;
   const TTL_MS = 10_000;
   const aggregates = new Map<string, { at: number; ttl: number; value: Promise<unknown> }>();
@@ -29,6 +32,10 @@ export function createContext(store: Store, config: Config): AppContext {
     store,
     config,
     pages: new PageCache(store),
+    mailer: opts.mailer ?? createMailer({
+      smtpUrl: config.smtpUrl, from: config.mailFrom, dir: path.join(config.dataDir, 'mail'),
+      log: opts.log ?? ((msg, fields) => process.stderr.write(`${msg} ${JSON.stringify(fields ?? {})}\n`)),
+    }),
     async site() {
       if (cached && Date.now() - cached.at < TTL_MS) return cached.site;
       const pub = await getPublication(store.db);

@@ -13,6 +13,8 @@ export interface CachedResponse {
   body: string;
   contentType: string;
   cacheControl?: string;
+  /** What the page showed, for work that must happen on every request (usage counts). */
+  meta?: { articleId: number; premium: boolean };
 }
 
 export class PageCache {
@@ -28,7 +30,8 @@ export class PageCache {
 
   /** Which viewers share cached pages: only those without anything personal. */
   static classOf(viewer: Viewer): string | null {
-    return viewer.kind === 'anonymous' ? 'anon' : null;
+    if (viewer.kind !== 'anonymous') return null;
+    return viewer.institution ? `inst:${viewer.institution.id}` : 'anon';
   }
 
   async get(viewer: Viewer, key: string, render: () => Promise<CachedResponse | null>): Promise<CachedResponse | null> {

@@ -1,6 +1,7 @@
 import type { ArticleView } from '../../present/article.ts';
 import { Layout, type Site, longDate, monthYear, issuePath } from './layout.tsx';
 import { AccessBadge } from './parts.tsx';
+import type { Viewer } from '../../domain/access.ts';
 
 export function articleDescription(a: ArticleView): string {
   const text = a.dek ?? a.teaserText;
@@ -76,7 +77,8 @@ function articleMeta(a: ArticleView, site: Site) {
   return m;
 }
 
-function Prompt({ a, site }: { a: ArticleView; site: Site }) {
+function Prompt({ a, site, viewer }: { a: ArticleView; site: Site; viewer?: Viewer }) {
+  const signedIn = viewer?.kind === 'user';
   return (
     <section class="prompt" aria-labelledby="prompt-h">
       <h2 id="prompt-h">Keep reading with a subscription</h2>
@@ -84,15 +86,26 @@ function Prompt({ a, site }: { a: ArticleView; site: Site }) {
         The rest of this article is for subscribers. As a digital subscriber to {site.name}, you can read the full text of this and
         every other premium article in the archive, and download articles and issues.
       </p>
+      {signedIn ? <p>You have read this month's free premium articles.</p> : null}
       <p>
         <a class="btn" href="/subscribe">Subscribe</a>
-        <a class="btn secondary" href={`/login?next=${encodeURIComponent(a.url)}`}>Already a subscriber? Sign in</a>
+        {signedIn ? null : <a class="btn secondary" href={`/login?next=${encodeURIComponent(a.url)}`}>Already a subscriber? Sign in</a>}
       </p>
     </section>
   );
 }
 
-export function ArticlePage({ a, site }: { a: ArticleView; site: Site }) {
+/** Why this reader sees the full text, when it is not their own subscription. */
+function AccessNote({ a }: { a: ArticleView }) {
+  const d = a.decision;
+  if (d.reason === 'metered') {
+    const n = d.meterRemaining ?? 0;
+    return <p class="cite-as no-print" role="status">{n === 0 ? 'This is your last free premium article this month.' : `You have ${n} more free article${n === 1 ? '' : 's'} this month.`} <a href="/subscribe">Subscribe</a> for the whole archive.</p>;
+  }
+  return null;
+}
+
+export function ArticlePage({ a, site, viewer }: { a: ArticleView; site: Site; viewer?: Viewer }) {
   const exportBase = `/api/v1/articles/${encodeURIComponent(a.slug)}/citation?format=`;
   const places = a.places;
   return (
@@ -123,12 +136,14 @@ export function ArticlePage({ a, site }: { a: ArticleView; site: Site }) {
           <time datetime={a.publishedAt ?? undefined}>{longDate(a.publishedAt)}</time>
           <AccessBadge access={a.access} />
         </p>
+        {viewer?.institution && a.access === 'premium' ? <p class="meta">Access provided by {viewer.institution.name}</p> : null}
+        <AccessNote a={a} />
         {a.bodyHtml !== null ? (
           <div class={a.access === 'premium' ? 'body paywalled' : 'body'} dangerouslySetInnerHTML={{ __html: a.bodyHtml }} />
         ) : (
           <>
             <div class="teaser" dangerouslySetInnerHTML={{ __html: a.teaserHtml }} />
-            <Prompt a={a} site={site} />
+            <Prompt a={a} site={site} viewer={viewer} />
           </>
         )}
         {a.citation ? (
@@ -148,7 +163,7 @@ export function ArticlePage({ a, site }: { a: ArticleView; site: Site }) {
                   {a.sources.map((s) => (
                     <li>
                       <a href={`/sources/${s.slug}`}>{s.name}</a>
-                      {s.url ? <> (<a href={s.url} rel="nofollow noopener">website</a>)</> : null}
+                      {s.url ? <> (<a href={s.url} rel="nofollow noopener">website<span class="visually-hidden"> of {s.name}</span></a>)</> : null}
                     </li>
                   ))}
                 </ul>

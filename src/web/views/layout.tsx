@@ -11,7 +11,8 @@ export interface Site {
   baseUrl: string;
 }
 
-export const CSS = fs.readFileSync(new URL('./styles.css', import.meta.url), 'utf8').replace(/\n/g, '');
+/** styles.css without its comments and line breaks, inlined into every page. */
+export const CSS = fs.readFileSync(new URL('./styles.css', import.meta.url), 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/\n\s*/g, '');
 /** The Content-Security-Policy allows exactly this inline stylesheet and no script at all. */
 export const CSS_HASH = `'sha256-${crypto.createHash('sha256').update(CSS).digest('base64')}'`;
 
@@ -77,6 +78,7 @@ export function Layout(props: { site: Site; head: HeadProps; children: Component
                 <li><a href="/topics">Topics</a></li>
                 <li><a href="/states">States</a></li>
                 <li><a href="/subscribe">Subscribe</a></li>
+                <li><a href="/account">Account</a></li>
               </ul>
             </nav>
           </div>

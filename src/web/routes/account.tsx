@@ -1,0 +1,158 @@
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { AppContext } from '../context.ts';
+import { renderPage } from '../views/layout.tsx';
+import { AccountPage, MessagePage, ConfirmPage, type AccountView } from '../views/account.tsx';
+import { sendHtml } from '../app.ts';
+import { personal, startSession } from '../session.ts';
+import {
+  findUser, findUserByEmail, listSessions, deleteSessionById, currentEntitlement, isPlausibleEmail, normalizeEmail,
+  createAuthToken, peekAuthToken, consumeAuthToken, updateUser, createApiToken, revokeApiTokens,
+} from '../../store/users.ts';
+import { hashPassword, verifyPassword, passwordProblem } from '../../auth/passwords.ts';
+import { hashToken } from '../../auth/tokens.ts';
+import { redeemGiftCode } from '../../store/gifts.ts';
+import { createFeedToken, feedToken } from '../../store/feed-tokens.ts';
+import { meterUsed, periodOf } from '../../store/meter.ts';
+import { hitAndCheck, recordHit, retryAfter, LIMITS } from '../../store/rate-limits.ts';
+import { sessionCookieName } from '../../auth/viewer.ts';
+
+type Body = Record<string, string | undefined>;
+
+const NOTICES: Record<string, string> = {
+  password: 'Your password is saved.',
+  email: 'Your e-mail address is changed.',
+  feed: 'Your private feed address is ready.',
+  session: 'That session is signed out.',
+};
+
+export const accountRoutes = (ctx: AppContext): FastifyPluginAsync => async (app) => {
+  const db = ctx.store.db;
+
+  /** Signed-in users only (a session, not an API token); others are sent to sign in. */
+  function requireUser(req: FastifyRequest, reply: FastifyReply): number | null {
+    if (req.viewer.kind === 'user' && req.session) return req.viewer.userId;
+    reply.redirect(`/login?next=${encodeURIComponent(req.url.split('?')[0].startsWith('/account') ? '/account' : req.url)}`, 303);
+    return null;
+  }
+
+  async function render(req: FastifyRequest, reply: FastifyReply, userId: number, extra: { notice?: string | null; error?: string | null; apiToken?: string | null } = {}) {
+    const user = (await findUser(db, userId))!;
+    const [ent, sessions, feed] = await Promise.all([currentEntitlement(db, userId), listSessions(db, userId), feedToken(db, userId)]);
+    const current = req.cookies?.[sessionCookieName(ctx)];
+    const view: AccountView = {
+      email: user.email,
+      name: user.name,
+      subscription: ent ? { plan: ent.plan, endsAt: ent.ends_at, source: ent.source } : null,
+      meter: ent ? null : { limit: ctx.config.meterLimit, used: await meterUsed(db, userId, periodOf()) },
+      institution: req.viewer.institution?.name ?? null,
+      sessions: sessions.map((s) => ({ id: s.id, current: current ? hashToken(current) === s.token_hash : false, createdAt: s.created_at, lastSeenAt: s.last_seen_at, userAgent: s.user_agent, ip: s.ip })),
+      feedUrl: ent && feed ? `${ctx.config.baseUrl}/feeds/private/${feed}.xml` : null,
+      apiToken: extra.apiToken ?? null,
+      hasPassword: Boolean(user.password_hash),
+    };
+    if (extra.error) reply.code(400);
+    return sendHtml(personal(reply), renderPage(AccountPage({ site: await ctx.site(), csrf: reply.generateCsrf(), a: view, notice: extra.notice, error: extra.error })));
+  }
+
+  app.get('/account', async (req, reply) => {
+    const userId = requireUser(req, reply);
+    if (userId === null) return reply;
+    return render(req, reply, userId, { notice: NOTICES[(req.query as Body).done ?? ''] ?? null });
+  });
+
+  app.post<{ Params: { id: string } }>('/account/sessions/:id/delete', async (req, reply) => {
+    const userId = requireUser(req, reply);
+    if (userId === null) return reply;
+    await deleteSessionById(db, userId, Number(req.params.id) || 0);
+    return reply.redirect('/account?done=session', 303);
+  });
+
+  app.post('/account/password', async (req, reply) => {
+    const userId = requireUser(req, reply);
+    if (userId === null) return reply;
+    const b = (req.body ?? {}) as Body;
+    const user = (await findUser(db, userId))!;
+    if (user.password_hash) {
+      if (await retryAfter(db, `login:acct:${user.email}`, LIMITS.loginFailAccount)) return render(req, reply, userId, { error: 'Too many wrong passwords; try again in an hour.' });
+      if (!(await verifyPassword(user.password_hash, b.current ?? ''))) {
+        await recordHit(db, `login:acct:${user.email}`, LIMITS.loginFailAccount);
+        req.log.warn({ event: 'password_change_failed', userId }, 'wrong current password');
+        return render(req, reply, userId, { error: 'Your current password is not right.' });
+      }
+    }
+    const problem = passwordProblem(b.password ?? '');
+    if (problem) return render(req, reply, userId, { error: problem });
+    await updateUser(db, userId, { password_hash: await hashPassword(b.password!) });
+    return reply.redirect('/account?done=password', 303);
+  });
+
+  app.post('/account/email', async (req, reply) => {
+    const userId = requireUser(req, reply);
+    if (userId === null) return reply;
+    const email = normalizeEmail(((req.body ?? {}) as Body).email ?? '');
+    if (!isPlausibleEmail(email)) return render(req, reply, userId, { error: 'Please enter a valid e-mail address.' });
+    if (!(await hitAndCheck(db, `mail:acct:${email}`, LIMITS.mailAccount))) return render(req, reply, userId, { error: 'Too many requests; try again in an hour.' });
+    const site = await ctx.site();
+    if (!(await findUserByEmail(db, email))) {
+      const token = await createAuthToken(db, userId, 'email_change', email);
+      await ctx.mailer.send({
+        to: email,
+        subject: `Confirm your new e-mail address for ${site.name}`,
+        text: `Confirm that ${email} is your new address for ${site.name} (the link works once, within 15 minutes):\n\n${ctx.config.baseUrl}/account/email/${token}\n\nIf you did not ask for this, ignore this mail.\n`,
+      });
+    }
+    // Whether or not the address is taken, the same answer.
+    return render(req, reply, userId, { notice: `We sent a confirmation link to ${email}. Your address changes when you open it.` });
+  });
+
+  app.get<{ Params: { token: string } }>('/account/email/:token', async (req, reply) => {
+    const site = await ctx.site();
+    const t = await peekAuthToken(db, req.params.token, 'email_change');
+    if (!t) {
+      reply.code(410);
+      return sendHtml(personal(reply), renderPage(MessagePage({ site, title: 'This link has expired', children: <p>Confirmation links work once, within 15 minutes. Ask again from <a href="/account">your account</a>.</p> })));
+    }
+    return sendHtml(personal(reply), renderPage(ConfirmPage({ site, csrf: reply.generateCsrf(), action: `/account/email/${encodeURIComponent(req.params.token)}`, title: 'Confirm your new address', text: `Use ${t.new_email} from now on?`, button: 'Confirm' })));
+  });
+
+  app.post<{ Params: { token: string } }>('/account/email/:token', async (req, reply) => {
+    const site = await ctx.site();
+    const t = await consumeAuthToken(db, req.params.token, 'email_change');
+    if (!t || !t.new_email || (await findUserByEmail(db, t.new_email))) {
+      reply.code(410);
+      return sendHtml(personal(reply), renderPage(MessagePage({ site, title: 'This link has expired', children: <p>Confirmation links work once, within 15 minutes. Ask again from <a href="/account">your account</a>.</p> })));
+    }
+    await updateUser(db, t.user_id, { email: t.new_email, email_verified_at: new Date().toISOString() });
+    req.log.info({ event: 'email_changed', userId: t.user_id }, 'e-mail address changed');
+    await startSession(ctx, req, reply, t.user_id);
+    return reply.redirect('/account?done=email', 303);
+  });
+
+  app.post('/account/gift', async (req, reply) => {
+    const userId = requireUser(req, reply);
+    if (userId === null) return reply;
+    if (!(await hitAndCheck(db, `gift:ip:${req.ip}`, LIMITS.giftIp))) {
+      reply.code(429);
+      return render(req, reply, userId, { error: 'Too many attempts; try again in an hour.' });
+    }
+    const r = await redeemGiftCode(db, ((req.body ?? {}) as Body).code ?? '', userId);
+    if (!r.ok) return render(req, reply, userId, { error: r.reason });
+    return render(req, reply, userId, { notice: 'Gift code redeemed. Enjoy the full archive!' });
+  });
+
+  app.post('/account/feed', async (req, reply) => {
+    const userId = requireUser(req, reply);
+    if (userId === null) return reply;
+    if (!(await currentEntitlement(db, userId))) return render(req, reply, userId, { error: 'The private full-text feed comes with a subscription.' });
+    await createFeedToken(db, userId);
+    return reply.redirect('/account?done=feed', 303);
+  });
+
+  app.post('/account/api-token', async (req, reply) => {
+    const userId = requireUser(req, reply);
+    if (userId === null) return reply;
+    await revokeApiTokens(db, userId, 'api');
+    const token = await createApiToken(db, userId, 'api', 'account page');
+    return render(req, reply, userId, { apiToken: token, notice: 'New API token created. Copy it now: it is not shown again.' });
+  });
+};

@@ -1,0 +1,226 @@
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { AppContext } from '../context.ts';
+import { renderPage, type Site } from '../views/layout.tsx';
+import { LoginPage, SignupPage, MessagePage, ConfirmPage, ResetRequestPage, NewPasswordFields } from '../views/account.tsx';
+import { sendHtml } from '../app.ts';
+import { safeNext, startSession, endSession, personal } from '../session.ts';
+import { findUserByEmail, createUser, isPlausibleEmail, normalizeEmail, createAuthToken, peekAuthToken, consumeAuthToken, updateUser, deleteAllSessions, findUser } from '../../store/users.ts';
+import { hashPassword, verifyPassword, passwordProblem } from '../../auth/passwords.ts';
+import { retryAfter, recordHit, hitAndCheck, LIMITS } from '../../store/rate-limits.ts';
+
+type Body = Record<string, string | undefined>;
+
+function body(req: FastifyRequest): Body {
+  return (req.body && typeof req.body === 'object' ? req.body : {}) as Body;
+}
+
+function tooMany(reply: FastifyReply, site: Site, seconds: number) {
+  reply.code(429).header('retry-after', String(seconds));
+  return sendHtml(personal(reply), renderPage(MessagePage({ site, title: 'Too many attempts', children: <p>For your safety we have paused this for a while. Please try again in {Math.ceil(seconds / 60)} minutes.</p> })));
+}
+
+const CHECK_MAIL = (site: Site, email: string) =>
+  renderPage(MessagePage({ site, title: 'Check your e-mail', children: (
+    <>
+      <p>If an account exists for <strong>{email}</strong>, we have sent it a link. It works once, for 15 minutes.</p>
+      <p>Nothing arrived? Check your spam folder, or <a href="/login">try again</a>.</p>
+    </>
+  ) }));
+
+export const authRoutes = (ctx: AppContext): FastifyPluginAsync => async (app) => {
+  const db = ctx.store.db;
+  const base = ctx.config.baseUrl;
+
+  async function mailAllowed(req: FastifyRequest, email: string): Promise<number> {
+    const a = await retryAfter(db, `mail:acct:${email}`, LIMITS.mailAccount);
+    const b = await retryAfter(db, `mail:ip:${req.ip}`, LIMITS.mailIp);
+    if (a || b) return Math.max(a, b);
+    await recordHit(db, `mail:acct:${email}`, LIMITS.mailAccount);
+    await recordHit(db, `mail:ip:${req.ip}`, LIMITS.mailIp);
+    return 0;
+  }
+
+  app.get('/login', async (req, reply) => {
+    const q = req.query as Body;
+    if (req.viewer.kind === 'user' && req.session) return reply.redirect(safeNext(q.next), 303);
+    return sendHtml(personal(reply), renderPage(LoginPage({ site: await ctx.site(), csrf: reply.generateCsrf(), next: safeNext(q.next), notice: q.signedout ? 'You are signed out.' : null })));
+  });
+
+  app.post('/login', async (req, reply) => {
+    const b = body(req);
+    const email = normalizeEmail(b.email ?? '');
+    const next = safeNext(b.next);
+    const site = await ctx.site();
+    const wait = Math.max(await retryAfter(db, `login:acct:${email}`, LIMITS.loginFailAccount), await retryAfter(db, `login:ip:${req.ip}`, LIMITS.loginFailIp));
+    if (wait) {
+      req.log.warn({ event: 'login_blocked', ip: req.ip, retryAfter: wait }, 'sign-in rate limited');
+      return tooMany(reply, site, wait);
+    }
+    const user = isPlausibleEmail(email) ? await findUserByEmail(db, email) : null;
+    const ok = await verifyPassword(user?.password_hash ?? null, b.password ?? '');
+    if (!user || !ok) {
+      await recordHit(db, `login:acct:${email}`, LIMITS.loginFailAccount);
+      await recordHit(db, `login:ip:${req.ip}`, LIMITS.loginFailIp);
+      req.log.warn({ event: 'login_failed', ip: req.ip, userId: user?.id ?? null, reason: user ? 'bad_password' : 'no_account' }, 'sign-in failed');
+      // The same answer whether or not the account exists.
+      reply.code(401);
+      return sendHtml(personal(reply), renderPage(LoginPage({ site, csrf: reply.generateCsrf(), next, email, error: 'That e-mail address and password do not match. Try again, or get a sign-in link by e-mail.' })));
+    }
+    await startSession(ctx, req, reply, user.id);
+    req.log.info({ event: 'login', userId: user.id, method: 'password' }, 'signed in');
+    return reply.redirect(next, 303);
+  });
+
+  app.post('/login/link', async (req, reply) => {
+    const b = body(req);
+    const email = normalizeEmail(b.email ?? '');
+    const site = await ctx.site();
+    if (!isPlausibleEmail(email)) {
+      reply.code(400);
+      return sendHtml(personal(reply), renderPage(LoginPage({ site, csrf: reply.generateCsrf(), next: safeNext(b.next), error: 'Please enter a valid e-mail address.' })));
+    }
+    const wait = await mailAllowed(req, email);
+    if (wait) return tooMany(reply, site, wait);
+    const user = await findUserByEmail(db, email);
+    if (user) {
+      const token = await createAuthToken(db, user.id, 'signin');
+      const next = safeNext(b.next);
+      const link = `${base}/login/link/${token}${next !== '/' ? `?next=${encodeURIComponent(next)}` : ''}`;
+      await ctx.mailer.send({
+        to: user.email,
+        subject: `Your sign-in link for ${site.name}`,
+        text: `Open this link to sign in to ${site.name}:\n\n${link}\n\nIt works once, within 15 minutes. If you did not ask for it, ignore this mail.\n`,
+      });
+    }
+    return sendHtml(personal(reply), CHECK_MAIL(site, email));
+  });
+
+  app.get<{ Params: { token: string } }>('/login/link/:token', async (req, reply) => {
+    const site = await ctx.site();
+    const t = await peekAuthToken(db, req.params.token, 'signin');
+    if (!t) {
+      reply.code(410);
+      return sendHtml(personal(reply), renderPage(MessagePage({ site, title: 'This link has expired', children: <p>Sign-in links work once, within 15 minutes. <a href="/login">Get a new one</a>.</p> })));
+    }
+    const next = safeNext((req.query as Body).next);
+    return sendHtml(personal(reply), renderPage(ConfirmPage({ site, csrf: reply.generateCsrf(), action: `/login/link/${encodeURIComponent(req.params.token)}`, title: 'Sign in', text: `Sign in to ${site.name}?`, button: 'Sign in', extra: <input type="hidden" name="next" value={next} /> })));
+  });
+
+  app.post<{ Params: { token: string } }>('/login/link/:token', async (req, reply) => {
+    const site = await ctx.site();
+    const t = await consumeAuthToken(db, req.params.token, 'signin');
+    if (!t) {
+      req.log.warn({ event: 'login_failed', ip: req.ip, reason: 'bad_link' }, 'sign-in link refused');
+      reply.code(410);
+      return sendHtml(personal(reply), renderPage(MessagePage({ site, title: 'This link has expired', children: <p>Sign-in links work once, within 15 minutes. <a href="/login">Get a new one</a>.</p> })));
+    }
+    const user = await findUser(db, t.user_id);
+    if (user && !user.email_verified_at) await updateUser(db, user.id, { email_verified_at: new Date().toISOString() });
+    await startSession(ctx, req, reply, t.user_id);
+    req.log.info({ event: 'login', userId: t.user_id, method: 'link' }, 'signed in');
+    return reply.redirect(safeNext(body(req).next), 303);
+  });
+
+  app.post('/logout', async (req, reply) => {
+    await endSession(ctx, req, reply);
+    return reply.redirect('/login?signedout=1', 303);
+  });
+
+  app.post('/logout/everywhere', async (req, reply) => {
+    if (req.viewer.kind === 'user') await deleteAllSessions(db, req.viewer.userId);
+    await endSession(ctx, req, reply);
+    return reply.redirect('/login?signedout=1', 303);
+  });
+
+  app.get('/signup', async (req, reply) => {
+    return sendHtml(personal(reply), renderPage(SignupPage({ site: await ctx.site(), csrf: reply.generateCsrf() })));
+  });
+
+  app.post('/signup', async (req, reply) => {
+    const b = body(req);
+    const email = normalizeEmail(b.email ?? '');
+    const password = b.password ?? '';
+    const site = await ctx.site();
+    const again = (error: string) => {
+      reply.code(400);
+      return sendHtml(personal(reply), renderPage(SignupPage({ site, csrf: reply.generateCsrf(), email, error })));
+    };
+    if (!isPlausibleEmail(email)) return again('Please enter a valid e-mail address.');
+    if (password && passwordProblem(password)) return again(`That password is too ${password.length < 10 ? 'short' : 'long'}: ${passwordProblem(password)}`);
+    if (!(await hitAndCheck(db, `signup:ip:${req.ip}`, LIMITS.signupIp))) return tooMany(reply, site, 3600);
+    const wait = await mailAllowed(req, email);
+    if (wait) return tooMany(reply, site, wait);
+    const existing = await findUserByEmail(db, email);
+    if (existing) {
+      // Same answer as for a new account; the owner gets a mail instead of an error page.
+      const token = await createAuthToken(db, existing.id, 'signin');
+      await ctx.mailer.send({
+        to: existing.email,
+        subject: `Signing in to ${site.name}`,
+        text: `Someone (hopefully you) tried to create an account with this address, which already has one.\n\nSign in with this link (it works once, within 15 minutes):\n\n${base}/login/link/${token}\n\nForgot your password? ${base}/reset\n`,
+      });
+      return sendHtml(personal(reply), CHECK_MAIL(site, email));
+    }
+    const user = await createUser(db, { email, passwordHash: password ? await hashPassword(password) : null });
+    const token = await createAuthToken(db, user.id, 'signin');
+    await ctx.mailer.send({
+      to: user.email,
+      subject: `Welcome to ${site.name}: confirm your address`,
+      text: `Welcome to ${site.name}.\n\nConfirm your e-mail address and sign in with this link (it works once, within 15 minutes):\n\n${base}/login/link/${token}\n\nIf you did not sign up, ignore this mail.\n`,
+    });
+    req.log.info({ event: 'signup', userId: user.id }, 'account created');
+    return sendHtml(personal(reply), CHECK_MAIL(site, email));
+  });
+
+  app.get('/reset', async (req, reply) => sendHtml(personal(reply), renderPage(ResetRequestPage({ site: await ctx.site(), csrf: reply.generateCsrf() }))));
+
+  app.post('/reset', async (req, reply) => {
+    const email = normalizeEmail(body(req).email ?? '');
+    const site = await ctx.site();
+    if (!isPlausibleEmail(email)) {
+      reply.code(400);
+      return sendHtml(personal(reply), renderPage(ResetRequestPage({ site, csrf: reply.generateCsrf(), error: 'Please enter a valid e-mail address.' })));
+    }
+    const wait = await mailAllowed(req, email);
+    if (wait) return tooMany(reply, site, wait);
+    const user = await findUserByEmail(db, email);
+    if (user) {
+      const token = await createAuthToken(db, user.id, 'reset');
+      await ctx.mailer.send({
+        to: user.email,
+        subject: `Reset your ${site.name} password`,
+        text: `Choose a new password here (the link works once, within 15 minutes):\n\n${base}/reset/${token}\n\nIf you did not ask for this, ignore this mail: your password stays as it is.\n`,
+      });
+    }
+    return sendHtml(personal(reply), CHECK_MAIL(site, email));
+  });
+
+  app.get<{ Params: { token: string } }>('/reset/:token', async (req, reply) => {
+    const site = await ctx.site();
+    if (!(await peekAuthToken(db, req.params.token, 'reset'))) {
+      reply.code(410);
+      return sendHtml(personal(reply), renderPage(MessagePage({ site, title: 'This link has expired', children: <p>Reset links work once, within 15 minutes. <a href="/reset">Get a new one</a>.</p> })));
+    }
+    return sendHtml(personal(reply), renderPage(ConfirmPage({ site, csrf: reply.generateCsrf(), action: `/reset/${encodeURIComponent(req.params.token)}`, title: 'Choose a new password', text: 'Your other sessions will be signed out.', button: 'Save and sign in', extra: <NewPasswordFields /> })));
+  });
+
+  app.post<{ Params: { token: string } }>('/reset/:token', async (req, reply) => {
+    const site = await ctx.site();
+    const password = body(req).password ?? '';
+    const problem = passwordProblem(password);
+    if (problem) {
+      reply.code(400);
+      return sendHtml(personal(reply), renderPage(ConfirmPage({ site, csrf: reply.generateCsrf(), action: `/reset/${encodeURIComponent(req.params.token)}`, title: 'Choose a new password', text: problem, button: 'Save and sign in', extra: <NewPasswordFields /> })));
+    }
+    const t = await consumeAuthToken(db, req.params.token, 'reset');
+    if (!t) {
+      reply.code(410);
+      return sendHtml(personal(reply), renderPage(MessagePage({ site, title: 'This link has expired', children: <p>Reset links work once, within 15 minutes. <a href="/reset">Get a new one</a>.</p> })));
+    }
+    await updateUser(db, t.user_id, { password_hash: await hashPassword(password), email_verified_at: new Date().toISOString() });
+    await deleteAllSessions(db, t.user_id);
+    await startSession(ctx, req, reply, t.user_id);
+    req.log.info({ event: 'password_reset', userId: t.user_id }, 'password reset');
+    return reply.redirect('/account?done=password', 303);
+  });
+};
