@@ -139,7 +139,9 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
 /** Pages are personal once anyone can sign in, and gated pages must never sit in a shared cache. */
 export function sendHtml(reply: FastifyReply, html: string, opts: { cache?: 'private' | 'public' } = {}): FastifyReply {
   reply.type('text/html; charset=utf-8');
-  if (!reply.hasHeader('cache-control')) reply.header('cache-control', opts.cache === 'public' ? 'public, max-age=300' : 'private, no-cache');
+  // Anything rendered for a signed-in reader is personal: no cache may keep it.
+  if (reply.request.viewer?.kind === 'user') reply.header('cache-control', 'private, no-store');
+  else if (!reply.hasHeader('cache-control')) reply.header('cache-control', opts.cache === 'public' ? 'public, max-age=300' : 'private, no-cache');
   reply.header('vary', 'Cookie, Authorization');
   return reply.send(html);
 }

@@ -4,14 +4,40 @@ import { createTestApp, type TestApp } from '../support/app.ts';
 import { gatedFragments, findLeak } from '../support/leaks.ts';
 import { getArticle } from '../../src/store/articles.ts';
 import { citePath } from '../../src/domain/citations.ts';
+import { createUser, createSession, grantEntitlement, createApiToken } from '../../src/store/users.ts';
+import { periodOf } from '../../src/store/meter.ts';
 
 // PRODUCT.md rule 1: an anonymous reader of a premium article receives nothing of its text beyond
 // the teaser, on any route. This requests every route of the reader's archive and fails on any
 // gated fragment in any body or header, and on any 5xx.
 
 let t: TestApp;
+const VIEWERS: { name: string; headers: Record<string, string>; personal?: boolean }[] = [
+  { name: 'anonymous', headers: {} },
+  { name: 'json', headers: { accept: 'application/json' } },
+  { name: 'googlebot', headers: { 'user-agent': 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)', 'x-forwarded-for': '66.249.66.1' } },
+  { name: 'google referrer', headers: { referer: 'https://www.google.com/' } },
+  { name: 'forged cookie', headers: { cookie: 'masthead_session=forged; __Host-session=admin; subscriber=1' } },
+  { name: 'forged bearer token', headers: { authorization: 'Bearer mh_forged' } },
+];
+
 before(async () => {
   t = await createTestApp();
+  const db = t.store.db;
+  const day = 86400_000;
+  // A reader who used up this month's free premium articles on two other articles.
+  const metered = await createUser(db, { email: 'metered@example.org' });
+  const others = await db.selectFrom('articles').select('id').where('access', '=', 'free').limit(2).execute();
+  for (const o of others) await db.insertInto('meter_reads').values({ user_id: metered.id, period: periodOf(), article_id: o.id, read_at: new Date().toISOString() }).execute();
+  VIEWERS.push({ name: 'signed in, meter used up', headers: { cookie: `masthead_session=${await createSession(db, metered.id, {})}` }, personal: true });
+  // A subscriber whose subscription ended yesterday.
+  const expired = await createUser(db, { email: 'expired@example.org' });
+  await grantEntitlement(db, { userId: expired.id, plan: 'digital', startsAt: new Date(Date.now() - 400 * day).toISOString(), endsAt: new Date(Date.now() - day).toISOString(), source: 'admin' });
+  // Signed in again without a subscription, the meter applies; it is used up here so that what
+  // the test sees is the expiry itself.
+  for (const o of others) await db.insertInto('meter_reads').values({ user_id: expired.id, period: periodOf(), article_id: o.id, read_at: new Date().toISOString() }).execute();
+  VIEWERS.push({ name: 'expired subscriber', headers: { cookie: `masthead_session=${await createSession(db, expired.id, {})}` }, personal: true });
+  VIEWERS.push({ name: 'expired subscriber, API token', headers: { authorization: `Bearer ${await createApiToken(db, expired.id, 'api')}` }, personal: true });
 });
 after(async () => {
   await t.cleanup();
@@ -52,15 +78,10 @@ const SITE_ROUTES = [
   '/feed.xml', '/feed.atom', '/sitemap.xml', '/sitemap-pages.xml', '/sitemap-articles-1.xml', '/sitemap-news.xml', '/robots.txt',
   '/api/v1/articles', '/api/v1/articles?limit=100', '/api/v1/articles?limit=100&offset=0', '/api/v1/articles?limit=-1',
   '/healthz', '/no-such-page', '/api/v1/no-such', '/cite/PLN/2025/03/999', '/cite/PLN/1999/01/1', '/cite/XX/2025/03/45',
+  '/login', '/login?next=/articles', '/signup', '/reset', '/account', '/login/link/forged', '/reset/forged', '/account/email/forged',
+  '/feeds/private/1.1.forgedforgedforgedforgedforgedfo.xml', '/feeds/private/nothing', '/subscribe/thanks',
 ];
 
-const VIEWERS: { name: string; headers: Record<string, string> }[] = [
-  { name: 'anonymous', headers: {} },
-  { name: 'json', headers: { accept: 'application/json' } },
-  { name: 'googlebot', headers: { 'user-agent': 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)', 'x-forwarded-for': '66.249.66.1' } },
-  { name: 'google referrer', headers: { referer: 'https://www.google.com/' } },
-  { name: 'forged cookie', headers: { cookie: 'session=forged; masthead_session=admin; subscriber=1' } },
-];
 
 test('no premium text past the teaser on any route, for any anonymous viewer', async () => {
   const articles = await premiumArticles();
@@ -81,12 +102,20 @@ test('no premium text past the teaser on any route, for any anonymous viewer', a
         const res = await t.app.inject({ method, url, headers: v.headers });
         requests++;
         assert.ok(res.statusCode < 500, `${method} ${url} as ${v.name}: ${res.statusCode}`);
+        if (v.personal && res.statusCode === 200 && !url.startsWith('/feed') && !url.startsWith('/sitemap') && url !== '/robots.txt' && url !== '/healthz') {
+          assert.match(String(res.headers['cache-control']), /private, no-store/, `${url} as ${v.name} is personal`);
+        }
         const leak = findLeak(res.body + '\n' + JSON.stringify(res.headers), all);
         assert.equal(leak, null, `${method} ${url} as ${v.name} leaks premium text of ${fragments.get(leak ?? '')}: "${leak}"`);
       }
     }
   }
   assert.ok(requests > 1000, `made ${requests} requests`);
+  // State-changing requests without a token are refused, never crash.
+  for (const url of ['/login', '/login/link', '/signup', '/reset', '/logout', '/account/gift', '/account/feed', '/subscribe/checkout']) {
+    const res = await t.app.inject({ method: 'POST', url, payload: 'email=a%40b.org&password=x', headers: { 'content-type': 'application/x-www-form-urlencoded', ...VIEWERS[0].headers } });
+    assert.equal(res.statusCode, 403, `POST ${url} without CSRF token`);
+  }
 });
 
 test('gated article pages are private to caches', async () => {

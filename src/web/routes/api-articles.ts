@@ -21,7 +21,8 @@ function badRequest(error: z.ZodError): { error: string; message: string } {
 export const apiArticleRoutes = (ctx: AppContext): FastifyPluginAsync => async (app) => {
   app.addHook('onSend', async (req, reply, payload) => {
     // API answers depend on who asks (session or token): never in a shared cache.
-    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'private, no-cache');
+    if (req.viewer.kind === 'user') reply.header('cache-control', 'private, no-store');
+    else if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'private, no-cache');
     reply.header('vary', 'Cookie, Authorization');
     return payload;
   });
