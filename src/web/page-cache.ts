@@ -28,10 +28,16 @@ export class PageCache {
     private readonly maxBytes = 64 * 1024 * 1024,
   ) {}
 
-  /** Which viewers share cached pages: only those without anything personal. */
+  /**
+   * Which viewers see the same pages, and so may share renderings: anonymous readers (per
+   * institution network), and subscribers (pages carry nothing personal: no name, no meter).
+   * Readers on the meter, and anyone mixing a subscription with an institution, get their own.
+   */
   static classOf(viewer: Viewer): string | null {
-    if (viewer.kind !== 'anonymous') return null;
-    return viewer.institution ? `inst:${viewer.institution.id}` : 'anon';
+    if (viewer.kind === 'anonymous') return viewer.institution ? `inst:${viewer.institution.id}` : 'anon';
+    if (viewer.institution) return null;
+    if (viewer.role === 'editor' || viewer.role === 'admin') return `staff:${viewer.role}`;
+    return viewer.subscribed ? 'subscriber' : null;
   }
 
   async get(viewer: Viewer, key: string, render: () => Promise<CachedResponse | null>): Promise<CachedResponse | null> {

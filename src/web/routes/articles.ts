@@ -49,7 +49,7 @@ export const articleRoutes = (ctx: AppContext): FastifyPluginAsync => async (app
     const slug = req.params.slug;
     const missing = () => notFound(ctx, req, reply, 'We could not find that article. It may have been moved or not published yet.', [{ href: '/articles', label: 'All articles' }]);
     if (PageCache.classOf(req.viewer) !== null) {
-      // Anonymous readers (on an institution's network or not) share one rendering per class.
+      // Viewers of one class (anonymous, an institution's network, subscribers) share a rendering.
       const page = await ctx.pages.get(req.viewer, `article ${slug}`, async () => {
         const view = await articleForViewer(ctx, req, slug, { meter: false });
         if (!view) return null;
