@@ -14,5 +14,14 @@ export const staticRoutes = (ctx: AppContext): FastifyPluginAsync => async (app)
     return reply.type('text/plain; charset=utf-8').header('cache-control', 'public, max-age=3600')
       .send(`User-agent: *\nDisallow: /admin\nDisallow: /api/\nAllow: /\n\nSitemap: ${base}/sitemap.xml\nSitemap: ${base}/sitemap-news.xml\n`);
   });
-  app.get('/subscribe', async (_req, reply) => sendHtml(reply, renderPage(SubscribePage({ site: await ctx.site() }))));
+  app.get('/subscribe', async (req, reply) => {
+    const prices = ctx.config.stripe?.prices;
+    const plans = [
+      ...(prices?.digital ? [{ plan: 'digital' as const, label: 'Digital: pay by card' }] : []),
+      ...(prices?.['print-digital'] ? [{ plan: 'print-digital' as const, label: 'Print and digital: pay by card' }] : []),
+    ];
+    const signedIn = req.viewer.kind === 'user';
+    const online = plans.length ? { plans, signedIn, csrf: signedIn ? reply.generateCsrf() : null } : null;
+    return sendHtml(reply, renderPage(SubscribePage({ site: await ctx.site(), online })));
+  });
 };

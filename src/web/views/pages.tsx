@@ -118,7 +118,13 @@ export function ListPage({ site, title, description, path, items, page, pages, t
   );
 }
 
-export function SubscribePage({ site }: { site: Site }) {
+export interface OnlinePlans {
+  plans: { plan: 'digital' | 'print-digital'; label: string }[];
+  signedIn: boolean;
+  csrf: string | null;
+}
+
+export function SubscribePage({ site, online }: { site: Site; online?: OnlinePlans | null }) {
   return (
     <Layout site={site} head={{ title: `Subscribe | ${site.name}`, description: `Subscribe to ${site.name}: full text of every article, downloads, and the print edition.`, path: '/subscribe' }}>
       <article class="story">
@@ -129,6 +135,22 @@ export function SubscribePage({ site }: { site: Site }) {
           <li><strong>Digital</strong>: full text and downloads of the whole archive.</li>
           <li><strong>Print and digital</strong>: the monthly print issue by mail, plus everything digital.</li>
         </ul>
+        {online && online.plans.length ? (
+          <>
+            <h2>Subscribe online</h2>
+            {online.signedIn && online.csrf ? (
+              online.plans.map((p) => (
+                <form method="post" action="/subscribe/checkout" style="display:inline-block;margin:0 1rem 1rem 0">
+                  <input type="hidden" name="_csrf" value={online.csrf!} />
+                  <input type="hidden" name="plan" value={p.plan} />
+                  <button class="btn" type="submit">{p.label}</button>
+                </form>
+              ))
+            ) : (
+              <p><a href="/login?next=/subscribe">Sign in</a> or <a href="/signup">create an account</a> first, then pay by card on the next page.</p>
+            )}
+          </>
+        ) : null}
         <h2>Subscribe by mail</h2>
         <p>We accept checks and money orders, including from prisoners (rates for incarcerated readers are lower). Send your name, mailing address (with prisoner number and facility if applicable), the plan you want, and payment to the publisher's office. Write "{site.name} subscription" on the envelope.</p>
         <p>Institutions — law libraries, universities, prison libraries — can get access for everyone on their network without personal logins. Ask the office for an institutional subscription.</p>
