@@ -111,7 +111,7 @@ async function startServer() {
   );
   const deadline = Date.now() + 120_000;
   for (;;) {
-    if (exited) throw new Error(`the server exited (${exited.code ?? exited.signal}) before answering /healthz:\n${stderr}`);
+    if (exited) throw new Error(`the server exited (${exited.code ?? exited.signal}) before answering /healthz${stderr ? ' (its error output is above)' : ''}`);
     try {
       const res = await fetch(`${base}/healthz`);
       if (res.ok) break;

@@ -31,16 +31,23 @@ An existing e-mail address gets its role (and password, if given) updated instea
     if (positionals[0] !== 'add' || positionals.length !== 1) return fail('user', 'usage: masthead user add --email E [--password P] [--role reader|editor|admin]');
     const email = normalizeEmail(String(values.email ?? ''));
     if (!isPlausibleEmail(email)) return fail('user', `--email must be an e-mail address, got "${values.email ?? ''}"`);
-    const role = String(values.role ?? 'reader');
-    if (role !== 'reader' && role !== 'editor' && role !== 'admin') return fail('user', `--role must be reader, editor or admin, got "${role}"`);
+    // Without --role an existing account keeps its role (a new one is a reader).
+    const givenRole = values.role === undefined ? null : String(values.role);
+    if (givenRole !== null && givenRole !== 'reader' && givenRole !== 'editor' && givenRole !== 'admin') return fail('user', `--role must be reader, editor or admin, got "${givenRole}"`);
+    const role = givenRole ?? 'reader';
     const password = values.password === undefined ? null : String(values.password);
     if (password !== null && passwordProblem(password)) return fail('user', `--password: ${passwordProblem(password)}`);
     return withStore(async ({ db }) => {
       const passwordHash = password ? await hashPassword(password) : undefined;
       const existing = await findUserByEmail(db, email);
       if (existing) {
-        await updateUser(db, existing.id, { role, ...(passwordHash ? { password_hash: passwordHash } : {}), ...(values.name ? { name: String(values.name) } : {}) });
-        process.stdout.write(`updated ${email} (${role})\n`);
+        await updateUser(db, existing.id, {
+          ...(givenRole ? { role: givenRole } : {}),
+          // The operator vouches for an address they set a password for.
+          ...(passwordHash ? { password_hash: passwordHash, ...(existing.email_verified_at ? {} : { email_verified_at: new Date().toISOString() }) } : {}),
+          ...(values.name ? { name: String(values.name) } : {}),
+        });
+        process.stdout.write(`updated ${email} (${givenRole ?? existing.role})\n`);
       } else {
         await createUser(db, { email, role, passwordHash: passwordHash ?? null, name: values.name ? String(values.name) : null, verified: true });
         process.stdout.write(`created ${email} (${role})\n`);

@@ -3,10 +3,12 @@
 // out in monthly print issues 1995-01 … 2024-12 of the first publication, with topics, states,
 // sources, authors and print citations of earlier synthetic articles.
 //
-// Rows are written in bulk, bypassing saveArticles (which does a few queries per article): raw
-// better-sqlite3 prepared statements on SQLite, unnest() inserts on PostgreSQL, one transaction
-// per batch. Every column is filled the way saveArticles fills it for the same Markdown (the test
-// checks this against renderMarkdown), so the archive looks exactly like an imported one.
+// Rows are written in bulk, bypassing saveArticles (which does a few queries per article):
+// multi-row INSERTs through raw better-sqlite3 prepared statements on SQLite, unnest() INSERTs
+// on PostgreSQL, one transaction per batch of a few thousand articles, while a worker thread
+// generates the next batch. Every column is filled the way saveArticles fills it for the same
+// Markdown (the test checks this against renderMarkdown), so the archive looks exactly like an
+// imported one.
 
 import type pg from 'pg';
 import { isMainThread, parentPort, workerData, Worker } from 'node:worker_threads';
@@ -833,6 +835,28 @@ function touchSlots(ctx: WriterContext, batch: Prepared[]): Map<IssueSlot, strin
   return touched;
 }
 
+type SqliteDb = NonNullable<Store['sqlite']>;
+
+/**
+ * A multi-row INSERT: `rows` go in as statements of up to `chunk` rows each. Far fewer statements
+ * than one per row, and so far fewer statement-journal copies of the same hot B-tree pages.
+ */
+function bulkInsert(db: SqliteDb, head: string, width: number, chunk: number): (rows: unknown[][]) => void {
+  const cache = new Map<number, ReturnType<SqliteDb['prepare']>>();
+  const tuple = `(${new Array(width).fill('?').join(', ')})`;
+  const statement = (n: number) => {
+    let st = cache.get(n);
+    if (!st) cache.set(n, (st = db.prepare(`${head} values ${new Array(n).fill(tuple).join(', ')}`)));
+    return st;
+  };
+  return (rows) => {
+    for (let i = 0; i < rows.length; i += chunk) {
+      const part = rows.slice(i, i + chunk);
+      statement(part.length).run(part.flat());
+    }
+  };
+}
+
 function sqliteWriter(ctx: WriterContext): Writer {
   const db = ctx.store.sqlite!;
   const insertIssue = db.prepare(
@@ -845,20 +869,15 @@ function sqliteWriter(ctx: WriterContext): Writer {
     `select max(coalesce((select seq from sqlite_sequence where name = 'articles'), 0), coalesce((select max(id) from articles), 0))`,
   ).pluck();
   const slugTaken = db.prepare('select 1 from articles where slug = ?').pluck();
-  const insertArticle = db.prepare(
-    `insert into articles (id, publication_id, slug, title, dek, teaser_html, teaser_text,
-       word_count, access, status, published_at, issue_id, page_first, page_last, created_at, updated_at)
-     values (?, ?, ?, ?, ?, ?, ?, ?, ?, 'published', ?, ?, ?, ?, ?, ?)`,
-  );
-  const insertBody = db.prepare('insert into article_bodies (article_id, body_markdown, body_html, body_text) values (?, ?, ?, ?)');
-  const insertTopic = db.prepare('insert into article_topics (article_id, topic_id, position) values (?, ?, ?)');
-  const insertPlace = db.prepare('insert into article_places (article_id, place_id, position) values (?, ?, ?)');
-  const insertAuthor = db.prepare('insert into article_authors (article_id, author_id, position) values (?, ?, ?)');
-  const insertSource = db.prepare('insert into article_sources (article_id, position, name, slug, url) values (?, ?, ?, ?, null)');
-  const insertCitation = db.prepare(
-    `insert into citations (article_id, position, text, publication, year, month, page_first, page_last, cited_article_id)
-     values (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
+  const insertArticles = bulkInsert(db, `insert into articles (id, publication_id, slug, title, dek, teaser_html, teaser_text,
+    word_count, access, status, published_at, issue_id, page_first, page_last, created_at, updated_at)`, 16, 100);
+  const insertBodies = bulkInsert(db, 'insert into article_bodies (article_id, body_markdown, body_html, body_text)', 4, 50);
+  const insertTopics = bulkInsert(db, 'insert into article_topics (article_id, topic_id, position)', 3, 500);
+  const insertPlaces = bulkInsert(db, 'insert into article_places (article_id, place_id, position)', 3, 500);
+  const insertAuthors = bulkInsert(db, 'insert into article_authors (article_id, author_id, position)', 3, 500);
+  const insertSources = bulkInsert(db, 'insert into article_sources (article_id, position, name, slug, url)', 5, 300);
+  const insertCitations = bulkInsert(db, `insert into citations (article_id, position, text, publication, year, month, page_first, page_last,
+    cited_article_id)`, 9, 200);
 
   const tx = db.transaction((batch: Prepared[], first: number) => {
     const touched = touchSlots(ctx, batch);
@@ -870,22 +889,26 @@ function sqliteWriter(ctx: WriterContext): Writer {
     // Ids are assigned here, inside the write lock, so that slugs can carry them.
     let next = Number(baseId.get()) + 1;
     const ids: number[] = [];
+    const articles: unknown[][] = [];
+    const bodies: unknown[][] = [];
     batch.forEach((d, k) => {
       const id = next++;
       ids.push(id);
       ctx.runIds[first + k] = id;
       let slug = slugFor(d.title, id);
       for (let n = 2; slugTaken.get(slug) !== undefined; n++) slug = `${slugFor(d.title, id)}-${n}`;
-      insertArticle.run(id, ctx.publicationId, slug, d.title, d.dek, d.teaserHtml, d.teaserText,
-        d.words, d.access, d.publishedAt, ctx.slots[d.issueIndex].id, d.pageFirst, d.pageLast, ctx.now, ctx.now);
-      insertBody.run(id, d.text, d.html, d.text);
+      articles.push([id, ctx.publicationId, slug, d.title, d.dek, d.teaserHtml, d.teaserText,
+        d.words, d.access, 'published', d.publishedAt, ctx.slots[d.issueIndex].id, d.pageFirst, d.pageLast, ctx.now, ctx.now]);
+      bodies.push([id, d.text, d.html, d.text]);
     });
+    insertArticles(articles);
+    insertBodies(bodies);
     const links = linkRows(batch, ids, ctx.runIds, ctx.abbr, ctx.names);
-    for (const x of links.topics) insertTopic.run(...x);
-    for (const x of links.places) insertPlace.run(...x);
-    for (const x of links.authors) insertAuthor.run(...x);
-    for (const x of links.sources) insertSource.run(...x);
-    for (const x of links.citations) insertCitation.run(...x);
+    insertTopics(links.topics);
+    insertPlaces(links.places);
+    insertAuthors(links.authors);
+    insertSources(links.sources.map((x) => [...x, null]));
+    insertCitations(links.citations);
     for (const slot of touched.keys()) growIssue.run(roundPages(slot.lastPage), slot.id);
   });
 

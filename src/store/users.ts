@@ -126,6 +126,11 @@ export async function createAuthToken(db: Kysely<DB>, userId: number, purpose: '
   return token;
 }
 
+/** Uses up every outstanding mailed token of a user (after a password reset or a change of address). */
+export async function revokeAuthTokens(db: Kysely<DB>, userId: number): Promise<void> {
+  await db.updateTable('auth_tokens').set({ used_at: new Date().toISOString() }).where('user_id', '=', userId).where('used_at', 'is', null).execute();
+}
+
 /** Looks a token up without using it (for the confirm page). */
 export async function peekAuthToken(db: Kysely<DB>, token: string, purpose: string) {
   return (await db.selectFrom('auth_tokens').selectAll()

@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from './context.ts';
 import { createSession, deleteSession, SESSION_ABSOLUTE_MS } from '../store/users.ts';
 import { sessionCookieName } from '../auth/viewer.ts';
+import type { Mail } from '../mail/mailer.ts';
 
 /** A redirect target from user input: a relative path on this site, or "/". */
 export function safeNext(next: unknown): string {
@@ -34,4 +35,15 @@ export async function endSession(ctx: AppContext, req: FastifyRequest, reply: Fa
 /** Personal responses: never stored by any cache. */
 export function personal(reply: FastifyReply): FastifyReply {
   return reply.header('cache-control', 'private, no-store');
+}
+
+/**
+ * Sends a mail without making the answer wait for it: how long the request takes, and whether it
+ * fails, must not tell anyone that an account exists (mail goes only to existing accounts).
+ * Failures are logged.
+ */
+export function mailInBackground(ctx: AppContext, req: FastifyRequest, mail: Mail): void {
+  ctx.mailer.send(mail).catch((err: unknown) => {
+    req.log.error({ event: 'mail_failed', err, subject: mail.subject }, 'could not send mail');
+  });
 }

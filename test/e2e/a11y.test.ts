@@ -21,7 +21,8 @@ if (skip) process.stdout.write(`# ${skip}\n`);
 const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'];
 const VIEWPORTS = [
   { name: 'desktop', width: 1280, height: 900 },
-  { name: 'phone', width: 375, height: 740 },
+  // WCAG 1.4.10 (reflow): usable at 320 CSS pixels wide without scrolling sideways.
+  { name: 'phone, 320px', width: 320, height: 640 },
 ];
 const SEED_PATH = '/articles/salvadoran-presidents-dark-secret-allegedly-behind-deal-to-hold-deported';
 const SEED_TITLE = 'Salvadoran President’s Dark Secret Allegedly Behind Deal to Hold Deported Migrants in “Mega” Prison';
@@ -123,6 +124,8 @@ test('axe-core finds no WCAG 2.2 AA or best-practice violations on reader pages'
           const violations = await runAxe(page);
           assert.equal(violations.length, 0, `axe violations on ${p.url} (${vp.name}):\n${describe(violations)}`);
           assert.deepEqual(errors, [], `the browser logged errors on ${p.url}`);
+          const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+          assert.ok(scrollWidth <= vp.width, `${p.url} is ${scrollWidth}px wide in a ${vp.width}px window: it scrolls sideways`);
         });
       }
     } finally {

@@ -9,6 +9,8 @@ import { createUser, findUser, listEntitlements, type User } from '../../src/sto
 import { paymentRoutes } from '../../src/web/routes/payments.ts';
 import { createCheckout, handleWebhook, stripeClient, oneYearAfter, PaymentError, type WebhookLogger } from '../../src/payments/stripe.ts';
 import type { Viewer } from '../../src/domain/access.ts';
+import { BrowserSession } from '../support/browser-session.ts';
+import { hashPassword } from '../../src/auth/passwords.ts';
 
 const SECRET = 'whsec_test';
 const STRIPE_ENV = {
@@ -192,6 +194,35 @@ test('GET /subscribe/thanks confirms and links to the archive without granting a
   assert.match(res.body, /Thank you — your subscription is being activated/);
   assert.match(res.body, /href="\/articles"/);
   assert.equal((await entitlements(reader)).length, 0);
+});
+
+test('end to end in the app: sign in, checkout (with CSRF), webhook, and the account shows the plan', async (tc) => {
+  if (hooks !== t.app) return tc.skip('paymentRoutes is not registered in buildApp yet');
+  const anon = new BrowserSession(t.app);
+  const a = await anon.post('/subscribe/checkout', { plan: 'digital' }, { from: '/login' });
+  assert.equal(a.statusCode, 303);
+  assert.equal(a.headers.location, '/login?next=/subscribe');
+
+  const password = 'correct horse battery';
+  const user = await createUser(t.store.db, { email: `browser${n}@example.org`, passwordHash: await hashPassword(password), verified: true });
+  const b = new BrowserSession(t.app);
+  assert.equal((await b.post('/login', { email: user.email, password }, { from: '/login' })).statusCode, 303);
+  const forged = await b.post('/subscribe/checkout', { plan: 'digital' }, { noCsrf: true });
+  assert.equal(forged.statusCode, 403, 'the checkout form is CSRF-protected');
+  const res = await b.post('/subscribe/checkout', { plan: 'print-digital' }, { from: '/account' });
+  assert.equal(res.statusCode, 303);
+  const id = String(res.headers.location).split('/').pop() as string;
+  const session = standin.sessions.get(id);
+  assert.ok(session);
+  assert.equal(session.client_reference_id, String(user.id));
+  assert.equal(session.customer_email, user.email);
+
+  const thanks = await b.get(`/subscribe/thanks?session_id=${id}`);
+  assert.equal(thanks.statusCode, 200);
+  assert.match(thanks.body, /being activated/);
+  assert.match((await b.get('/account')).body, /You have no current subscription/);
+  assert.equal((await deliver(standin.completeSession(id), { app: t.app })).statusCode, 200);
+  assert.match((await b.get('/account')).body, /You have the <strong>print and digital<\/strong> plan until/);
 });
 
 // ---------------------------------------------------------------- webhook

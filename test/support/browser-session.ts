@@ -48,6 +48,27 @@ export function nextIp(): string {
   return `${nets[Math.floor(n / 250) % 3]}.${(n % 250) + 1}`;
 }
 
+function unescapeHtml(s: string): string {
+  return s.replace(/&quot;/g, '"').replace(/&#x27;|&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+}
+
+/** The hidden inputs of the form posting to `action` (path only), as a browser would send them. */
+export function hiddenFields(html: string, action: string): Record<string, string> | null {
+  for (const m of html.matchAll(/<form\b[^>]*\baction="([^"]*)"[^>]*>([\s\S]*?)<\/form>/g)) {
+    if (unescapeHtml(m[1]).split('?')[0] !== action) continue;
+    const out: Record<string, string> = {};
+    for (const i of m[2].matchAll(/<input\b[^>]*>/g)) {
+      const tag = i[0];
+      if (!/\btype="hidden"/.test(tag)) continue;
+      const name = /\bname="([^"]*)"/.exec(tag)?.[1];
+      const value = /\bvalue="([^"]*)"/.exec(tag)?.[1] ?? '';
+      if (name) out[unescapeHtml(name)] = unescapeHtml(value);
+    }
+    return out;
+  }
+  return null;
+}
+
 export interface PostOptions {
   /** Fetch this page first and take its _csrf (otherwise: the last HTML page fetched). */
   from?: string;
@@ -111,11 +132,14 @@ export class BrowserSession {
   }
 
   async post(url: string, form: Record<string, string> = {}, opts: PostOptions = {}): Promise<LightMyRequestResponse> {
-    const fields: Record<string, string> = { ...form };
-    if (!opts.noCsrf && !('_csrf' in fields)) {
-      if (opts.from) await this.get(opts.from);
-      const path = url.split('?')[0];
-      const token = (this.lastPage && (csrfIn(this.lastPage, path) ?? csrfIn(this.lastPage))) ?? null;
+    if (opts.from) await this.get(opts.from);
+    const path = url.split('?')[0];
+    // The page's own form for this action: its hidden fields go along, as in a browser.
+    const hidden = (this.lastPage && hiddenFields(this.lastPage, path)) ?? {};
+    const fields: Record<string, string> = { ...hidden, ...form };
+    if (opts.noCsrf) delete fields._csrf;
+    else if (!('_csrf' in fields)) {
+      const token = (this.lastPage && csrfIn(this.lastPage)) ?? null;
       if (!token) throw new Error(`no _csrf to send with POST ${url}: fetch a page with a form first`);
       fields._csrf = token;
     }

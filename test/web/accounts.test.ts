@@ -97,7 +97,7 @@ test('sign up: argon2id hash, a welcome mail whose link opens a confirm page (GE
     const page = await who.get(pathOf(link));
     assert.equal(page.statusCode, 200);
     assert.match(page.body, /<form method="post" action="\/login\/link\//);
-    assert.equal(page.headers['set-cookie']?.toString().includes(COOKIE), false, 'GET signs nobody in');
+    assert.ok(!String(page.headers['set-cookie'] ?? '').includes(COOKIE), 'GET signs nobody in');
   }
   assert.equal((await db().selectFrom('auth_tokens').select('used_at').where('token_hash', '=', hashToken(token)).executeTakeFirstOrThrow()).used_at, null);
   assert.equal((await sessionRows(user.id)).length, 0);
@@ -395,9 +395,10 @@ test('the account page lists the account\'s own sessions, each with a sign-out b
   await laptop.get('/account');
   const res = await laptop.post(`/account/sessions/${phoneRow.id}/delete`);
   assert.equal(res.statusCode, 303);
+  assert.equal(res.headers.location, '/account?done=session');
   assert.equal(await signedInAs(phone), null);
   assert.equal(await signedInAs(laptop), a.email);
-  const after = await laptop.get('/account');
+  const after = await laptop.get(String(res.headers.location));
   assert.match(after.body, /That session is signed out/);
   assert.doesNotMatch(after.body, /PhoneBrowser/);
 });
@@ -444,13 +445,14 @@ test('a cross-site form is refused even with a token: foreign Origin, Origin nul
   const b = browser();
   await signIn(b, a.email);
   await b.get('/account');
-  for (const headers of [
+  const variants: Record<string, string>[] = [
     { origin: 'https://evil.example' },
     { origin: 'null' },
     { origin: 'http://masthead.test.evil.example' },
     { 'sec-fetch-site': 'cross-site' },
     { origin: '', 'sec-fetch-site': 'cross-site' },
-  ]) {
+  ];
+  for (const headers of variants) {
     const res = await b.post('/logout/everywhere', {}, { headers });
     assert.equal(res.statusCode, 403, JSON.stringify(headers));
     const login = await browser().post('/login', { email: a.email, password: PASSWORD }, { from: '/login', headers });
@@ -568,6 +570,64 @@ test('a sign-up with a password cannot sign in by password until the address is 
   await b.get(link);
   assert.equal((await b.post(link)).statusCode, 303);
   assert.equal((await signIn(browser(), e)).statusCode, 303, 'confirmed: the password works');
+
+  // Someone signs up in a stranger's name with their own password; the stranger, who never saw
+  // that sign-up, later signs in with a link: the squatter's password is gone.
+  const victim = email('victim');
+  const squatter = browser();
+  await squatter.post('/signup', { email: victim, password: 'the squatters password' }, { from: '/signup' });
+  await smtp.waitForMail(victim); // the welcome mail, which the victim ignores
+  assert.equal((await signIn(browser(), victim, 'the squatters password')).statusCode, 403);
+  const v = browser();
+  await v.post('/login/link', { email: victim }, { from: '/login' });
+  const vlink = await mailLinkFor(victim, '/login/link/');
+  await v.get(vlink);
+  assert.equal((await v.post(vlink)).statusCode, 303);
+  assert.equal(await signedInAs(v), victim);
+  const row = (await findUserByEmail(db(), victim))!;
+  assert.ok(row.email_verified_at);
+  assert.equal(row.password_hash, null);
+  assert.equal((await signIn(browser(), victim, 'the squatters password')).statusCode, 401);
+  const page = await v.get('/account');
+  assert.match(page.body, /Set a password/);
+});
+
+test('links mailed before a password reset or a change of address stop working', async () => {
+  const a = await account();
+  const b = browser();
+  await b.post('/login/link', { email: a.email }, { from: '/login' });
+  const signinLink = await mailLinkFor(a.email, '/login/link/');
+  await b.post('/reset', { email: a.email }, { from: '/reset' });
+  const resetLink = await mailLinkFor(a.email, '/reset/');
+  await b.get(resetLink);
+  assert.equal((await b.post(resetLink, { password: 'a fresh new password' })).statusCode, 303);
+  assert.equal((await browser().get(signinLink)).statusCode, 410, 'a sign-in link from before the reset');
+
+  await b.post('/login/link', { email: a.email }, { from: '/login' });
+  const oldMailboxLink = await mailLinkFor(a.email, '/login/link/');
+  await b.get('/account');
+  const newAddr = email('fresh');
+  await b.post('/account/email', { email: newAddr });
+  const confirm = await mailLinkFor(newAddr, '/account/email/');
+  await b.get(confirm);
+  assert.equal((await b.post(confirm)).statusCode, 303);
+  assert.equal((await browser().get(oldMailboxLink)).statusCode, 410, 'a sign-in link sent to the old address');
+});
+
+test('e-mail change requests are limited per account, whatever address they name', async () => {
+  const a = await account();
+  const b = browser();
+  await signIn(b, a.email);
+  await b.get('/account');
+  const statuses: number[] = [];
+  for (let i = 0; i < 8; i++) statuses.push((await b.post('/account/email', { email: email('target') })).statusCode);
+  assert.ok(statuses.includes(429), statuses.join(','));
+  const first429 = statuses.indexOf(429);
+  assert.ok(statuses.slice(0, first429).every((s) => s === 200));
+  await sleep(200);
+  const sent = smtp.mails.filter((m) => m.to.some((to) => to.startsWith('target'))).length;
+  assert.equal(sent, first429);
+  for (const m of smtp.mails.filter((x) => x.to.some((to) => to.startsWith('target')))) await smtp.waitForMail(m.to[0]);
 });
 
 test('after sign-in, only relative paths on this site are followed', async () => {

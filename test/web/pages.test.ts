@@ -185,3 +185,10 @@ test('a scheduled article appears on cached pages at its time, with no write in 
   await new Promise((r) => setTimeout(r, 1700));
   assert.ok((await t.app.inject({ url: '/' })).body.includes(`/articles/${slug}"`), 'live once its time has come');
 });
+
+test('no inline style attributes: the Content-Security-Policy would block them', async () => {
+  for (const url of ['/', `/articles/${SEED_SLUG}`, `/articles/${cecotSlug}`, '/issues', '/issues/2025/03', '/topics', '/subscribe', '/login', '/signup', '/reset', '/no-such-page']) {
+    const res = await t.app.inject({ url });
+    assert.ok(!/<[^>]+\sstyle=/.test(res.body), `${url} has an inline style attribute`);
+  }
+});

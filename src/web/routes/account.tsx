@@ -3,10 +3,11 @@ import type { AppContext } from '../context.ts';
 import { renderPage } from '../views/layout.tsx';
 import { AccountPage, MessagePage, ConfirmPage, type AccountView } from '../views/account.tsx';
 import { sendHtml } from '../app.ts';
-import { personal, startSession } from '../session.ts';
+import { personal, startSession, mailInBackground } from '../session.ts';
 import {
   findUser, findUserByEmail, listSessions, deleteSessionById, currentEntitlement, isPlausibleEmail, normalizeEmail,
-  createAuthToken, peekAuthToken, consumeAuthToken, updateUser, createApiToken, revokeApiTokens,
+  createAuthToken, peekAuthToken, consumeAuthToken, updateUser, createApiToken, revokeApiTokens, deleteAllSessions, revokeAuthTokens,
+  listEntitlements, type Entitlement,
 } from '../../store/users.ts';
 import { hashPassword, verifyPassword, passwordProblem } from '../../auth/passwords.ts';
 import { hashToken } from '../../auth/tokens.ts';
@@ -35,6 +36,14 @@ export const accountRoutes = (ctx: AppContext): FastifyPluginAsync => async (app
     return null;
   }
 
+  /** When access ends: the current entitlement, extended by any that follow on without a gap (a gift redeemed while subscribed). */
+  async function paidUntil(userId: number, current: Entitlement): Promise<string> {
+    let end = current.ends_at;
+    const later = (await listEntitlements(db, userId)).filter((e) => !e.revoked_at && e.ends_at > end).sort((a, b) => a.starts_at.localeCompare(b.starts_at));
+    for (const e of later) if (e.starts_at <= end && e.ends_at > end) end = e.ends_at;
+    return end;
+  }
+
   async function render(req: FastifyRequest, reply: FastifyReply, userId: number, extra: { notice?: string | null; error?: string | null; apiToken?: string | null } = {}) {
     const user = (await findUser(db, userId))!;
     const [ent, sessions, feed] = await Promise.all([currentEntitlement(db, userId), listSessions(db, userId), feedToken(db, userId)]);
@@ -42,7 +51,7 @@ export const accountRoutes = (ctx: AppContext): FastifyPluginAsync => async (app
     const view: AccountView = {
       email: user.email,
       name: user.name,
-      subscription: ent ? { plan: ent.plan, endsAt: ent.ends_at, source: ent.source } : null,
+      subscription: ent ? { plan: ent.plan, endsAt: await paidUntil(userId, ent), source: ent.source } : null,
       meter: ent ? null : { limit: ctx.config.meterLimit, used: await meterUsed(db, userId, periodOf()) },
       institution: req.viewer.institution?.name ?? null,
       sessions: sessions.map((s) => ({ id: s.id, current: current ? hashToken(current) === s.token_hash : false, createdAt: s.created_at, lastSeenAt: s.last_seen_at, userAgent: s.user_agent, ip: s.ip })),
@@ -50,7 +59,8 @@ export const accountRoutes = (ctx: AppContext): FastifyPluginAsync => async (app
       apiToken: extra.apiToken ?? null,
       hasPassword: Boolean(user.password_hash),
     };
-    if (extra.error) reply.code(400);
+    // An error keeps a status already chosen (429 for too many attempts); otherwise it is a 400.
+    if (extra.error && reply.statusCode < 400) reply.code(400);
     return sendHtml(personal(reply), renderPage(AccountPage({ site: await ctx.site(), csrf: reply.generateCsrf(), a: view, notice: extra.notice, error: extra.error })));
   }
 
@@ -83,6 +93,9 @@ export const accountRoutes = (ctx: AppContext): FastifyPluginAsync => async (app
     const problem = passwordProblem(b.password ?? '');
     if (problem) return render(req, reply, userId, { error: problem });
     await updateUser(db, userId, { password_hash: await hashPassword(b.password!) });
+    // Whoever knew the old password is signed out everywhere else (this session stays).
+    await deleteAllSessions(db, userId, req.cookies?.[sessionCookieName(ctx)]);
+    req.log.info({ event: 'password_changed', userId }, 'password changed');
     return reply.redirect('/account?done=password', 303);
   });
 
@@ -91,11 +104,20 @@ export const accountRoutes = (ctx: AppContext): FastifyPluginAsync => async (app
     if (userId === null) return reply;
     const email = normalizeEmail(((req.body ?? {}) as Body).email ?? '');
     if (!isPlausibleEmail(email)) return render(req, reply, userId, { error: 'Please enter a valid e-mail address.' });
-    if (!(await hitAndCheck(db, `mail:acct:${email}`, LIMITS.mailAccount))) return render(req, reply, userId, { error: 'Too many requests; try again in an hour.' });
+    // Limited per new address, per account and per network address: no mail bombing through this form.
+    const buckets: [string, typeof LIMITS.mailAccount][] = [[`mail:acct:${email}`, LIMITS.mailAccount], [`mail:user:${userId}`, LIMITS.mailAccount], [`mail:ip:${req.ip}`, LIMITS.mailIp]];
+    for (const [bucket, limit] of buckets) {
+      if (await retryAfter(db, bucket, limit)) {
+        reply.code(429);
+        return render(req, reply, userId, { error: 'Too many requests; try again in an hour.' });
+      }
+    }
+    for (const [bucket, limit] of buckets) await recordHit(db, bucket, limit);
     const site = await ctx.site();
     if (!(await findUserByEmail(db, email))) {
       const token = await createAuthToken(db, userId, 'email_change', email);
-      await ctx.mailer.send({
+      // In the background: how long this takes must not tell whether the address has an account.
+      mailInBackground(ctx, req, {
         to: email,
         subject: `Confirm your new e-mail address for ${site.name}`,
         text: `Confirm that ${email} is your new address for ${site.name} (the link works once, within 15 minutes):\n\n${ctx.config.baseUrl}/account/email/${token}\n\nIf you did not ask for this, ignore this mail.\n`,
@@ -123,6 +145,8 @@ export const accountRoutes = (ctx: AppContext): FastifyPluginAsync => async (app
       return sendHtml(personal(reply), renderPage(MessagePage({ site, title: 'This link has expired', children: <p>Confirmation links work once, within 15 minutes. Ask again from <a href="/account">your account</a>.</p> })));
     }
     await updateUser(db, t.user_id, { email: t.new_email, email_verified_at: new Date().toISOString() });
+    // Links already mailed to the old address stop working.
+    await revokeAuthTokens(db, t.user_id);
     req.log.info({ event: 'email_changed', userId: t.user_id }, 'e-mail address changed');
     await startSession(ctx, req, reply, t.user_id);
     return reply.redirect('/account?done=email', 303);

@@ -3,8 +3,8 @@ import type { AppContext } from '../context.ts';
 import { renderPage, type Site } from '../views/layout.tsx';
 import { LoginPage, SignupPage, MessagePage, ConfirmPage, ResetRequestPage, NewPasswordFields } from '../views/account.tsx';
 import { sendHtml } from '../app.ts';
-import { safeNext, startSession, endSession, personal } from '../session.ts';
-import { findUserByEmail, createUser, isPlausibleEmail, normalizeEmail, createAuthToken, peekAuthToken, consumeAuthToken, updateUser, deleteAllSessions, findUser } from '../../store/users.ts';
+import { safeNext, startSession, endSession, personal, mailInBackground } from '../session.ts';
+import { findUserByEmail, createUser, isPlausibleEmail, normalizeEmail, createAuthToken, peekAuthToken, consumeAuthToken, updateUser, deleteAllSessions, findUser, revokeAuthTokens } from '../../store/users.ts';
 import { hashPassword, verifyPassword, passwordProblem } from '../../auth/passwords.ts';
 import { retryAfter, recordHit, hitAndCheck, LIMITS } from '../../store/rate-limits.ts';
 
@@ -66,6 +66,14 @@ export const authRoutes = (ctx: AppContext): FastifyPluginAsync => async (app) =
       reply.code(401);
       return sendHtml(personal(reply), renderPage(LoginPage({ site, csrf: reply.generateCsrf(), next, email, error: 'That e-mail address and password do not match. Try again, or get a sign-in link by e-mail.' })));
     }
+    if (!user.email_verified_at) {
+      // A password chosen at sign-up works once the address is confirmed: otherwise anyone could
+      // open an account in someone else's name and keep its password. (Only someone who knows the
+      // password sees this answer.)
+      req.log.warn({ event: 'login_failed', ip: req.ip, userId: user.id, reason: 'unverified' }, 'sign-in before the address was confirmed');
+      reply.code(403);
+      return sendHtml(personal(reply), renderPage(LoginPage({ site, csrf: reply.generateCsrf(), next, email, error: 'Please confirm your e-mail address first: open the link in the mail we sent you, or get a new sign-in link below.' })));
+    }
     await startSession(ctx, req, reply, user.id);
     req.log.info({ event: 'login', userId: user.id, method: 'password' }, 'signed in');
     return reply.redirect(next, 303);
@@ -86,7 +94,7 @@ export const authRoutes = (ctx: AppContext): FastifyPluginAsync => async (app) =
       const token = await createAuthToken(db, user.id, 'signin');
       const next = safeNext(b.next);
       const link = `${base}/login/link/${token}${next !== '/' ? `?next=${encodeURIComponent(next)}` : ''}`;
-      await ctx.mailer.send({
+      mailInBackground(ctx, req, {
         to: user.email,
         subject: `Your sign-in link for ${site.name}`,
         text: `Open this link to sign in to ${site.name}:\n\n${link}\n\nIt works once, within 15 minutes. If you did not ask for it, ignore this mail.\n`,
@@ -115,7 +123,12 @@ export const authRoutes = (ctx: AppContext): FastifyPluginAsync => async (app) =
       return sendHtml(personal(reply), renderPage(MessagePage({ site, title: 'This link has expired', children: <p>Sign-in links work once, within 15 minutes. <a href="/login">Get a new one</a>.</p> })));
     }
     const user = await findUser(db, t.user_id);
-    if (user && !user.email_verified_at) await updateUser(db, user.id, { email_verified_at: new Date().toISOString() });
+    if (user && !user.email_verified_at) {
+      // The first link that proves the address. A password set by an unconfirmed sign-up stays only
+      // when this is that sign-up's own confirmation link; otherwise it may be someone else's.
+      const confirmsSignup = t.new_email !== null && t.new_email === user.email;
+      await updateUser(db, user.id, { email_verified_at: new Date().toISOString(), ...(confirmsSignup ? {} : { password_hash: null }) });
+    }
     await startSession(ctx, req, reply, t.user_id);
     req.log.info({ event: 'login', userId: t.user_id, method: 'link' }, 'signed in');
     return reply.redirect(safeNext(body(req).next), 303);
@@ -150,20 +163,23 @@ export const authRoutes = (ctx: AppContext): FastifyPluginAsync => async (app) =
     if (!(await hitAndCheck(db, `signup:ip:${req.ip}`, LIMITS.signupIp))) return tooMany(reply, site, 3600);
     const wait = await mailAllowed(req, email);
     if (wait) return tooMany(reply, site, wait);
+    // Hashed in both cases, so the answer takes as long for a new address as for a taken one.
+    const passwordHash = password ? await hashPassword(password) : null;
     const existing = await findUserByEmail(db, email);
     if (existing) {
       // Same answer as for a new account; the owner gets a mail instead of an error page.
       const token = await createAuthToken(db, existing.id, 'signin');
-      await ctx.mailer.send({
+      mailInBackground(ctx, req, {
         to: existing.email,
         subject: `Signing in to ${site.name}`,
         text: `Someone (hopefully you) tried to create an account with this address, which already has one.\n\nSign in with this link (it works once, within 15 minutes):\n\n${base}/login/link/${token}\n\nForgot your password? ${base}/reset\n`,
       });
       return sendHtml(personal(reply), CHECK_MAIL(site, email));
     }
-    const user = await createUser(db, { email, passwordHash: password ? await hashPassword(password) : null });
-    const token = await createAuthToken(db, user.id, 'signin');
-    await ctx.mailer.send({
+    const user = await createUser(db, { email, passwordHash });
+    // This link confirms the sign-up: it alone keeps the password chosen here (see POST /login/link).
+    const token = await createAuthToken(db, user.id, 'signin', user.email);
+    mailInBackground(ctx, req, {
       to: user.email,
       subject: `Welcome to ${site.name}: confirm your address`,
       text: `Welcome to ${site.name}.\n\nConfirm your e-mail address and sign in with this link (it works once, within 15 minutes):\n\n${base}/login/link/${token}\n\nIf you did not sign up, ignore this mail.\n`,
@@ -186,7 +202,7 @@ export const authRoutes = (ctx: AppContext): FastifyPluginAsync => async (app) =
     const user = await findUserByEmail(db, email);
     if (user) {
       const token = await createAuthToken(db, user.id, 'reset');
-      await ctx.mailer.send({
+      mailInBackground(ctx, req, {
         to: user.email,
         subject: `Reset your ${site.name} password`,
         text: `Choose a new password here (the link works once, within 15 minutes):\n\n${base}/reset/${token}\n\nIf you did not ask for this, ignore this mail: your password stays as it is.\n`,
@@ -219,6 +235,7 @@ export const authRoutes = (ctx: AppContext): FastifyPluginAsync => async (app) =
     }
     await updateUser(db, t.user_id, { password_hash: await hashPassword(password), email_verified_at: new Date().toISOString() });
     await deleteAllSessions(db, t.user_id);
+    await revokeAuthTokens(db, t.user_id);
     await startSession(ctx, req, reply, t.user_id);
     req.log.info({ event: 'password_reset', userId: t.user_id }, 'password reset');
     return reply.redirect('/account?done=password', 303);

@@ -16,10 +16,9 @@ function Page({ site, title, path, children }: { site: Site; title: string; path
 }
 
 function Errors({ error }: { error?: string | null }) {
-  return error ? <p class="prompt" role="alert" style="border-color:var(--accent)"><strong>{error}</strong></p> : null;
+  return error ? <p class="prompt alert" role="alert"><strong>{error}</strong></p> : null;
 }
 
-const field = 'display:block;width:100%;max-width:26rem;font:inherit;padding:.5rem;border:1px solid #767676;border-radius:4px;margin:.25rem 0 1rem';
 
 export function LoginPage({ site, csrf, next, error, email, notice }: { site: Site; csrf: string; next: string; error?: string | null; email?: string; notice?: string | null }) {
   return (
@@ -31,9 +30,9 @@ export function LoginPage({ site, csrf, next, error, email, notice }: { site: Si
         <Csrf token={csrf} />
         <input type="hidden" name="next" value={next} />
         <label for="email">E-mail address</label>
-        <input id="email" name="email" type="email" autocomplete="username" required value={email ?? ''} style={field} />
+        <input id="email" name="email" type="email" autocomplete="username" required value={email ?? ''} />
         <label for="password">Password</label>
-        <input id="password" name="password" type="password" autocomplete="current-password" required style={field} />
+        <input id="password" name="password" type="password" autocomplete="current-password" required />
         <button class="btn" type="submit">Sign in</button>
       </form>
       <h2>No password? Get a sign-in link</h2>
@@ -41,7 +40,7 @@ export function LoginPage({ site, csrf, next, error, email, notice }: { site: Si
         <Csrf token={csrf} />
         <input type="hidden" name="next" value={next} />
         <label for="link-email">E-mail address</label>
-        <input id="link-email" name="email" type="email" autocomplete="email" required style={field} />
+        <input id="link-email" name="email" type="email" autocomplete="email" required />
         <button class="btn" type="submit">E-mail me a sign-in link</button>
       </form>
       <p><a href="/reset">Forgot your password?</a> · <a href="/signup">Create an account</a></p>
@@ -58,9 +57,9 @@ export function SignupPage({ site, csrf, error, email }: { site: Site; csrf: str
       <form method="post" action="/signup">
         <Csrf token={csrf} />
         <label for="email">E-mail address</label>
-        <input id="email" name="email" type="email" autocomplete="email" required value={email ?? ''} style={field} />
+        <input id="email" name="email" type="email" autocomplete="email" required value={email ?? ''} />
         <label for="password">Password (at least 10 characters; leave empty to sign in with e-mailed links)</label>
-        <input id="password" name="password" type="password" autocomplete="new-password" style={field} />
+        <input id="password" name="password" type="password" autocomplete="new-password" />
         <button class="btn" type="submit">Create account</button>
       </form>
       <p>Already have an account? <a href="/login">Sign in</a></p>
@@ -100,7 +99,7 @@ export function ResetRequestPage({ site, csrf, error }: { site: Site; csrf: stri
       <form method="post" action="/reset">
         <Csrf token={csrf} />
         <label for="email">E-mail address</label>
-        <input id="email" name="email" type="email" autocomplete="email" required style={field} />
+        <input id="email" name="email" type="email" autocomplete="email" required />
         <button class="btn" type="submit">E-mail me a reset link</button>
       </form>
     </Page>
@@ -111,7 +110,7 @@ export function NewPasswordFields() {
   return (
     <>
       <label for="password">New password (at least 10 characters)</label>
-      <input id="password" name="password" type="password" autocomplete="new-password" required minLength={10} style={field} />
+      <input id="password" name="password" type="password" autocomplete="new-password" required minLength={10} />
     </>
   );
 }
@@ -149,14 +148,14 @@ export function AccountPage({ site, csrf, a, notice, error }: { site: Site; csrf
       <form method="post" action="/account/gift">
         <Csrf token={csrf} />
         <label for="code">Gift code</label>
-        <input id="code" name="code" autocomplete="off" required style={field} placeholder="XXXX-XXXX-XXXX-XXXX" />
+        <input id="code" name="code" autocomplete="off" required placeholder="XXXX-XXXX-XXXX-XXXX" />
         <button class="btn" type="submit">Redeem</button>
       </form>
       {a.subscription ? (
         <>
           <h2>Your private full-text feed</h2>
           {a.feedUrl ? (
-            <p>Add this address to your feed reader. Keep it private: anyone with it can read your feed. <code style="word-break:break-all">{a.feedUrl}</code></p>
+            <p>Add this address to your feed reader. Keep it private: anyone with it can read your feed. <code class="secret">{a.feedUrl}</code></p>
           ) : <p>A personal RSS feed with the full text of new articles.</p>}
           <form method="post" action="/account/feed">
             <Csrf token={csrf} />
@@ -165,7 +164,7 @@ export function AccountPage({ site, csrf, a, notice, error }: { site: Site; csrf
         </>
       ) : null}
       <h2>Personal API token</h2>
-      {a.apiToken ? <p>Your new token (shown once): <code style="word-break:break-all">{a.apiToken}</code>. Send it as <code>Authorization: Bearer …</code>.</p> : <p>For scripts and research tools: the JSON API with your access.</p>}
+      {a.apiToken ? <p>Your new token (shown once): <code class="secret">{a.apiToken}</code>. Send it as <code>Authorization: Bearer …</code>.</p> : <p>For scripts and research tools: the JSON API with your access.</p>}
       <form method="post" action="/account/api-token">
         <Csrf token={csrf} />
         <button class="btn secondary" type="submit">Create a new token (earlier ones stop working)</button>
@@ -188,7 +187,7 @@ export function AccountPage({ site, csrf, a, notice, error }: { site: Site; csrf
           ))}
         </tbody>
       </table>
-      <form method="post" action="/logout/everywhere" style="margin-top:1rem">
+      <form method="post" action="/logout/everywhere" class="spaced">
         <Csrf token={csrf} />
         <button class="btn secondary" type="submit">Sign out everywhere</button>
       </form>
@@ -196,7 +195,7 @@ export function AccountPage({ site, csrf, a, notice, error }: { site: Site; csrf
       <form method="post" action="/account/email">
         <Csrf token={csrf} />
         <label for="new-email">New e-mail address</label>
-        <input id="new-email" name="email" type="email" autocomplete="email" required style={field} />
+        <input id="new-email" name="email" type="email" autocomplete="email" required />
         <button class="btn" type="submit">Send a confirmation to the new address</button>
       </form>
       <h2>{a.hasPassword ? 'Change your password' : 'Set a password'}</h2>
@@ -205,13 +204,13 @@ export function AccountPage({ site, csrf, a, notice, error }: { site: Site; csrf
         {a.hasPassword ? (
           <>
             <label for="current">Current password</label>
-            <input id="current" name="current" type="password" autocomplete="current-password" required style={field} />
+            <input id="current" name="current" type="password" autocomplete="current-password" required />
           </>
         ) : null}
         <NewPasswordFields />
         <button class="btn" type="submit">Save password</button>
       </form>
-      <form method="post" action="/logout" style="margin-top:2rem">
+      <form method="post" action="/logout" class="spaced">
         <Csrf token={csrf} />
         <button class="btn" type="submit">Sign out</button>
       </form>

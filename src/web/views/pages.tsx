@@ -140,7 +140,7 @@ export function SubscribePage({ site, online }: { site: Site; online?: OnlinePla
             <h2>Subscribe online</h2>
             {online.signedIn && online.csrf ? (
               online.plans.map((p) => (
-                <form method="post" action="/subscribe/checkout" style="display:inline-block;margin:0 1rem 1rem 0">
+                <form method="post" action="/subscribe/checkout" class="inline-form">
                   <input type="hidden" name="_csrf" value={online.csrf!} />
                   <input type="hidden" name="plan" value={p.plan} />
                   <button class="btn" type="submit">{p.label}</button>
