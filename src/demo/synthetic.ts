@@ -403,6 +403,27 @@ interface Prepared {
   citations: CitationDraft[];
 }
 
+/** The long strings of each article; they travel between threads packed into one string. */
+type BodyField = 'text' | 'html' | 'teaserHtml' | 'teaserText';
+const BODY_FIELDS: readonly BodyField[] = ['text', 'html', 'teaserHtml', 'teaserText'];
+const SEPARATOR = '\u0001'; // never in generated text
+
+/**
+ * A batch as generated: the long strings of all its articles joined into one. A few huge strings
+ * are cheap to pass between threads and to keep alive until written (the garbage collector never
+ * copies them); `unpack` cuts them up again into slices that share the big string's memory.
+ */
+interface PackedBatch {
+  items: Omit<Prepared, BodyField>[];
+  bodies: string;
+}
+
+function unpack(b: PackedBatch): Prepared[] {
+  const parts = b.bodies.split(SEPARATOR);
+  const n = BODY_FIELDS.length;
+  return b.items.map((m, k) => ({ ...m, text: parts[k * n], html: parts[k * n + 1], teaserHtml: parts[k * n + 2], teaserText: parts[k * n + 3] }));
+}
+
 function countWords(s: string): number {
   // Every token the generator emits contains a letter or digit, so this equals render.ts's count.
   let n = 1;
@@ -515,7 +536,7 @@ const issueYear = (k: number) => FIRST_YEAR + Math.floor(k / 12);
 const issueMonth = (k: number) => (k % 12) + 1;
 
 /** The articles of a plan, batch by batch, in issue order. */
-function* prepareBatches(plan: Plan): Generator<Prepared[], void, undefined> {
+function* prepareBatches(plan: Plan): Generator<PackedBatch, void, undefined> {
   const { total, abbr } = plan;
   const nextPage = plan.nextPages.slice();
   // Where each article of this run went, for citations of earlier ones.
@@ -529,7 +550,8 @@ function* prepareBatches(plan: Plan): Generator<Prepared[], void, undefined> {
 
   for (let start = 0; start < total; start += plan.batchSize) {
     const end = Math.min(total, start + plan.batchSize);
-    const batch: Prepared[] = [];
+    const items: PackedBatch['items'] = [];
+    const bodies: string[] = [];
     for (let i = start; i < end; i++) {
       while (i >= issueEnd(issueIndex)) {
         issueIndex++;
@@ -579,13 +601,11 @@ function* prepareBatches(plan: Plan): Generator<Prepared[], void, undefined> {
       runLast[i] = pageLast;
 
       const html = d.paragraphs.map(paragraphHtml);
-      batch.push({
+      // In BODY_FIELDS order: text, html, teaserHtml, teaserText.
+      bodies.push(d.paragraphs.join('\n\n'), html.join(''), html[0], d.paragraphs[0]);
+      items.push({
         title: d.title,
         dek: d.dek,
-        text: d.paragraphs.join('\n\n'),
-        html: html.join(''),
-        teaserHtml: html[0],
-        teaserText: d.paragraphs[0],
         words: d.words,
         access: d.access,
         publishedAt: d.publishedAt,
@@ -599,7 +619,7 @@ function* prepareBatches(plan: Plan): Generator<Prepared[], void, undefined> {
         citations,
       });
     }
-    yield batch;
+    yield { items, bodies: bodies.join(SEPARATOR) };
   }
 }
 
@@ -621,7 +641,7 @@ function inlineSource(plan: Plan): BatchSource {
   return {
     async next() {
       const n = it.next();
-      return n.done ? null : n.value;
+      return n.done ? null : unpack(n.value);
     },
     async close() {},
   };
@@ -646,13 +666,13 @@ async function workerSource(plan: Plan): Promise<BatchSource> {
   const worker = new Worker(WORKER_BOOT, { eval: true, workerData: { moduleUrl: import.meta.url, tsxUrl, [WORKER_KEY]: plan } });
   worker.on('error', () => undefined); // reported to the pending request, if any; never an uncaught error
   const request = () =>
-    new Promise<Prepared[] | null>((resolve, reject) => {
+    new Promise<PackedBatch | null>((resolve, reject) => {
       const done = () => {
         worker.off('message', onMessage);
         worker.off('error', onError);
         worker.off('exit', onExit);
       };
-      const onMessage = (m: { batch?: Prepared[] | null; error?: string }) => {
+      const onMessage = (m: { batch?: PackedBatch | null; error?: string }) => {
         done();
         if (m.error !== undefined) reject(new Error(`synthetic archive worker: ${m.error}`));
         else resolve(m.batch ?? null);
@@ -673,7 +693,7 @@ async function workerSource(plan: Plan): Promise<BatchSource> {
   const close = async () => {
     await worker.terminate();
   };
-  let pending: Promise<Prepared[] | null>;
+  let pending: Promise<PackedBatch | null>;
   try {
     // The first batch proves the worker works; until then nothing has been written.
     const first = await request();
@@ -685,12 +705,11 @@ async function workerSource(plan: Plan): Promise<BatchSource> {
   return {
     async next() {
       const batch = await pending;
-      if (batch) {
-        // Ask for the next batch now: the worker makes it while the caller writes this one.
-        pending = request();
-        pending.catch(() => undefined); // handled when awaited; avoids an "unhandled rejection" meanwhile
-      }
-      return batch;
+      if (!batch) return null;
+      // Ask for the next batch now: the worker makes it while the caller writes this one.
+      pending = request();
+      pending.catch(() => undefined); // handled when awaited; avoids an "unhandled rejection" meanwhile
+      return unpack(batch);
     },
     close,
   };

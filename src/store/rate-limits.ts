@@ -36,6 +36,33 @@ export async function hitAndCheck(db: Kysely<DB>, bucket: string, limit: Limit, 
   return (await recordHit(db, bucket, limit, now)) <= limit.max;
 }
 
+/**
+ * Counts one attempt in every bucket *before* the work it limits, and answers the seconds to wait
+ * when any bucket is over its limit (0: go ahead). Checking first and counting afterwards would let a
+ * burst of parallel requests all pass the check before any of them is counted.
+ */
+export async function takeHits(db: Kysely<DB>, buckets: [string, Limit][], now = Date.now()): Promise<number> {
+  for (let i = 0; i < buckets.length; i++) {
+    const [bucket, limit] = buckets[i];
+    const hits = await recordHit(db, bucket, limit, now);
+    if (hits > limit.max) {
+      // Refused: the buckets counted before this one did not get an attempt after all.
+      await refundHits(db, buckets.slice(0, i), now);
+      const start = windowStart(limit.windowSec, now);
+      return Math.max(1, start + limit.windowSec - Math.floor(now / 1000));
+    }
+  }
+  return 0;
+}
+
+/** Gives back attempts counted by takeHits that turned out not to count (a sign-in that succeeded). */
+export async function refundHits(db: Kysely<DB>, buckets: [string, Limit][], now = Date.now()): Promise<void> {
+  for (const [bucket, limit] of buckets) {
+    await db.updateTable('rate_limits').set({ hits: sql`hits - 1` })
+      .where('bucket', '=', bucket).where('window_start', '=', windowStart(limit.windowSec, now)).where('hits', '>', 0).execute();
+  }
+}
+
 export const LIMITS = {
   // Failed sign-ins: per account and per address, far below 100 an hour.
   loginFailAccount: { windowSec: 3600, max: 10 },

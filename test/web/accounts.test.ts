@@ -6,6 +6,11 @@ import { BrowserSession, setCookies, csrfIn } from '../support/browser-session.t
 import { hashToken } from '../../src/auth/tokens.ts';
 import { createUser, findUserByEmail } from '../../src/store/users.ts';
 import { hashPassword } from '../../src/auth/passwords.ts';
+import { Writable } from 'node:stream';
+import { createTestDatabase } from '../support/db.ts';
+import { buildApp } from '../../src/web/app.ts';
+import { createContext } from '../../src/web/context.ts';
+import { loadConfig } from '../../src/config.ts';
 
 // Accounts and sessions, through HTTP as a browser uses them, with mail delivered to a real SMTP
 // server on loopback.
@@ -497,6 +502,16 @@ test('failed sign-ins: the 11th wrong password for one account within the hour i
   assert.equal((await signIn(browser(), other.email)).statusCode, 303);
 });
 
+test('a burst of wrong passwords sent all at once is limited just the same', async () => {
+  const a = await account();
+  const browsers = Array.from({ length: 25 }, () => browser());
+  await Promise.all(browsers.map((x) => x.get('/login')));
+  const results = await Promise.all(browsers.map((x, i) => x.post('/login', { email: a.email, password: `guess number ${i}` })));
+  const tried = results.filter((r) => r.statusCode === 401).length;
+  assert.ok(tried <= 10, `${tried} passwords were checked in one burst`);
+  assert.equal(results.filter((r) => r.statusCode === 429).length, 25 - tried);
+});
+
 test('failed sign-ins per address: one address trying many accounts is stopped well before 100 an hour', async () => {
   const b = browser();
   let first429 = 0;
@@ -630,6 +645,18 @@ test('e-mail change requests are limited per account, whatever address they name
   for (const m of smtp.mails.filter((x) => x.to.some((to) => to.startsWith('target')))) await smtp.waitForMail(m.to[0]);
 });
 
+test('a sign-in link POSTed twice at once signs in only once', async () => {
+  const a = await account('race', null);
+  const b = browser();
+  await b.post('/login/link', { email: a.email }, { from: '/login' });
+  const link = await mailLinkFor(a.email, '/login/link/');
+  const tabs = [browser(), browser(), browser()];
+  for (const x of tabs) await x.get(link);
+  const results = await Promise.all(tabs.map((x) => x.post(link)));
+  assert.deepEqual(results.map((r) => r.statusCode).sort(), [303, 410, 410]);
+  assert.equal((await sessionRows(a.id)).length, 1);
+});
+
 test('after sign-in, only relative paths on this site are followed', async () => {
   const a = await account();
   const cases: [string, string][] = [
@@ -665,4 +692,42 @@ test('after sign-in, only relative paths on this site are followed', async () =>
   const res = await b.post(link, { next: 'https://evil.example' });
   assert.equal(res.statusCode, 303);
   assert.equal(res.headers.location, '/');
+});
+
+test('security events are logged as structured fields, without passwords', async () => {
+  const lines: Record<string, unknown>[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, cb) {
+      for (const l of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(l));
+      cb();
+    },
+  });
+  const d = await createTestDatabase();
+  const app = await buildApp(createContext(d.store, loadConfig({ ...d.env, BASE_URL: 'http://masthead.test', SMTP_URL: smtp.url })), { logger: { level: 'info', stream } });
+  try {
+    const e = 'logged@example.org';
+    const user = await createUser(d.store.db, { email: e, passwordHash: await hashPassword(PASSWORD), verified: true });
+    const b = new BrowserSession(app);
+    await b.get('/login');
+    await b.post('/login', { email: e, password: 'secret guess 123' });
+    await b.post('/login', { email: 'nobody@example.org', password: 'secret guess 456' });
+    await b.post('/login', { email: e, password: PASSWORD });
+    await b.get('/account');
+    await b.post('/logout', {}, { headers: { origin: 'https://evil.example' } });
+    await b.post('/logout', {}, { noCsrf: true });
+    for (let i = 0; i < 11; i++) await new BrowserSession(app).post('/login', { email: e, password: `x${i}` }, { from: '/login' });
+    const events = (name: string) => lines.filter((l) => l.event === name);
+    const failed = events('login_failed');
+    assert.ok(failed.some((l) => l.userId === user.id && l.reason === 'bad_password' && typeof l.ip === 'string'));
+    assert.ok(failed.some((l) => l.userId === null && l.reason === 'no_account'));
+    assert.ok(events('login').some((l) => l.userId === user.id && l.method === 'password'));
+    assert.ok(events('csrf_blocked').some((l) => l.origin === 'https://evil.example'));
+    assert.ok(events('csrf_blocked').some((l) => typeof l.reason === 'string'));
+    assert.ok(events('login_blocked').length >= 1);
+    const all = JSON.stringify(lines);
+    for (const secret of [PASSWORD, 'secret guess 123', 'secret guess 456', b.cookie(COOKIE) ?? 'no-cookie']) assert.ok(!all.includes(secret), `the log holds ${secret}`);
+  } finally {
+    await app.close();
+    await d.cleanup();
+  }
 });

@@ -138,6 +138,14 @@ test('the meter is counted per reader, on the server: a new month starts afresh;
   assert.ok(!full(anon.body, a));
 });
 
+test('opening many premium articles at once (several tabs) still reads only METER_LIMIT in full', async () => {
+  const r = await reader('tabs');
+  const pages = await Promise.all(premium.slice(0, 4).map((x) => r.b.get(`/articles/${x.slug}`)));
+  const fullCount = pages.filter((p, i) => full(p.body, premium[i])).length;
+  assert.equal(fullCount, 2);
+  assert.equal((await meterRows(r.id)).length, 2);
+});
+
 test('METER_LIMIT is honoured (0: no free premium articles)', async () => {
   const zero = await createTestApp({ env: { METER_LIMIT: '0' } });
   try {
@@ -348,6 +356,7 @@ test('private full-text feed: for subscribers only, full text while subscribed, 
   await endEntitlements(r.id);
   const expired = await t.app.inject({ url: new URL(url2).pathname });
   assert.ok(expired.statusCode === 404 || expired.statusCode === 200);
+  assert.doesNotMatch(expired.body, /<content:encoded>/, 'no full text at all once the subscription has ended');
   for (const x of premium) assert.equal(findLeak(expired.body, x.fragments), null, `no full text of ${x.slug} after the end`);
   assert.doesNotMatch((await r.b.get('/account')).body, /feeds\/private/);
 });

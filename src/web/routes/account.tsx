@@ -14,7 +14,7 @@ import { hashToken } from '../../auth/tokens.ts';
 import { redeemGiftCode } from '../../store/gifts.ts';
 import { createFeedToken, feedToken } from '../../store/feed-tokens.ts';
 import { meterUsed, periodOf } from '../../store/meter.ts';
-import { hitAndCheck, recordHit, retryAfter, LIMITS } from '../../store/rate-limits.ts';
+import { hitAndCheck, takeHits, refundHits, LIMITS } from '../../store/rate-limits.ts';
 import { sessionCookieName } from '../../auth/viewer.ts';
 
 type Body = Record<string, string | undefined>;
@@ -83,12 +83,17 @@ export const accountRoutes = (ctx: AppContext): FastifyPluginAsync => async (app
     const b = (req.body ?? {}) as Body;
     const user = (await findUser(db, userId))!;
     if (user.password_hash) {
-      if (await retryAfter(db, `login:acct:${user.email}`, LIMITS.loginFailAccount)) return render(req, reply, userId, { error: 'Too many wrong passwords; try again in an hour.' });
+      // Counted before checking, like sign-in (the same bucket): a burst cannot slip past the limit.
+      const buckets: Parameters<typeof takeHits>[1] = [[`login:acct:${user.email}`, LIMITS.loginFailAccount]];
+      if (await takeHits(db, buckets)) {
+        reply.code(429);
+        return render(req, reply, userId, { error: 'Too many wrong passwords; try again in an hour.' });
+      }
       if (!(await verifyPassword(user.password_hash, b.current ?? ''))) {
-        await recordHit(db, `login:acct:${user.email}`, LIMITS.loginFailAccount);
         req.log.warn({ event: 'password_change_failed', userId }, 'wrong current password');
         return render(req, reply, userId, { error: 'Your current password is not right.' });
       }
+      await refundHits(db, buckets);
     }
     const problem = passwordProblem(b.password ?? '');
     if (problem) return render(req, reply, userId, { error: problem });
@@ -105,14 +110,10 @@ export const accountRoutes = (ctx: AppContext): FastifyPluginAsync => async (app
     const email = normalizeEmail(((req.body ?? {}) as Body).email ?? '');
     if (!isPlausibleEmail(email)) return render(req, reply, userId, { error: 'Please enter a valid e-mail address.' });
     // Limited per new address, per account and per network address: no mail bombing through this form.
-    const buckets: [string, typeof LIMITS.mailAccount][] = [[`mail:acct:${email}`, LIMITS.mailAccount], [`mail:user:${userId}`, LIMITS.mailAccount], [`mail:ip:${req.ip}`, LIMITS.mailIp]];
-    for (const [bucket, limit] of buckets) {
-      if (await retryAfter(db, bucket, limit)) {
-        reply.code(429);
-        return render(req, reply, userId, { error: 'Too many requests; try again in an hour.' });
-      }
+    if (await takeHits(db, [[`mail:acct:${email}`, LIMITS.mailAccount], [`mail:user:${userId}`, LIMITS.mailAccount], [`mail:ip:${req.ip}`, LIMITS.mailIp]])) {
+      reply.code(429);
+      return render(req, reply, userId, { error: 'Too many requests; try again in an hour.' });
     }
-    for (const [bucket, limit] of buckets) await recordHit(db, bucket, limit);
     const site = await ctx.site();
     if (!(await findUserByEmail(db, email))) {
       const token = await createAuthToken(db, userId, 'email_change', email);

@@ -6,7 +6,7 @@ import { sendHtml } from '../app.ts';
 import { safeNext, startSession, endSession, personal, mailInBackground } from '../session.ts';
 import { findUserByEmail, createUser, isPlausibleEmail, normalizeEmail, createAuthToken, peekAuthToken, consumeAuthToken, updateUser, deleteAllSessions, findUser, revokeAuthTokens } from '../../store/users.ts';
 import { hashPassword, verifyPassword, passwordProblem } from '../../auth/passwords.ts';
-import { retryAfter, recordHit, hitAndCheck, LIMITS } from '../../store/rate-limits.ts';
+import { hitAndCheck, takeHits, refundHits, LIMITS } from '../../store/rate-limits.ts';
 
 type Body = Record<string, string | undefined>;
 
@@ -31,13 +31,9 @@ export const authRoutes = (ctx: AppContext): FastifyPluginAsync => async (app) =
   const db = ctx.store.db;
   const base = ctx.config.baseUrl;
 
-  async function mailAllowed(req: FastifyRequest, email: string): Promise<number> {
-    const a = await retryAfter(db, `mail:acct:${email}`, LIMITS.mailAccount);
-    const b = await retryAfter(db, `mail:ip:${req.ip}`, LIMITS.mailIp);
-    if (a || b) return Math.max(a, b);
-    await recordHit(db, `mail:acct:${email}`, LIMITS.mailAccount);
-    await recordHit(db, `mail:ip:${req.ip}`, LIMITS.mailIp);
-    return 0;
+  /** Seconds to wait before another mail to this address or from this network address, or 0 (and the mail is counted). */
+  function mailAllowed(req: FastifyRequest, email: string): Promise<number> {
+    return takeHits(db, [[`mail:acct:${email}`, LIMITS.mailAccount], [`mail:ip:${req.ip}`, LIMITS.mailIp]]);
   }
 
   app.get('/login', async (req, reply) => {
@@ -51,7 +47,10 @@ export const authRoutes = (ctx: AppContext): FastifyPluginAsync => async (app) =
     const email = normalizeEmail(b.email ?? '');
     const next = safeNext(b.next);
     const site = await ctx.site();
-    const wait = Math.max(await retryAfter(db, `login:acct:${email}`, LIMITS.loginFailAccount), await retryAfter(db, `login:ip:${req.ip}`, LIMITS.loginFailIp));
+    // Every attempt is counted before the password is checked (a parallel burst cannot slip past the
+    // limit); a successful one is given back, so the limit counts failures.
+    const buckets: Parameters<typeof takeHits>[1] = [[`login:acct:${email}`, LIMITS.loginFailAccount], [`login:ip:${req.ip}`, LIMITS.loginFailIp]];
+    const wait = await takeHits(db, buckets);
     if (wait) {
       req.log.warn({ event: 'login_blocked', ip: req.ip, retryAfter: wait }, 'sign-in rate limited');
       return tooMany(reply, site, wait);
@@ -59,8 +58,6 @@ export const authRoutes = (ctx: AppContext): FastifyPluginAsync => async (app) =
     const user = isPlausibleEmail(email) ? await findUserByEmail(db, email) : null;
     const ok = await verifyPassword(user?.password_hash ?? null, b.password ?? '');
     if (!user || !ok) {
-      await recordHit(db, `login:acct:${email}`, LIMITS.loginFailAccount);
-      await recordHit(db, `login:ip:${req.ip}`, LIMITS.loginFailIp);
       req.log.warn({ event: 'login_failed', ip: req.ip, userId: user?.id ?? null, reason: user ? 'bad_password' : 'no_account' }, 'sign-in failed');
       // The same answer whether or not the account exists.
       reply.code(401);
@@ -70,10 +67,12 @@ export const authRoutes = (ctx: AppContext): FastifyPluginAsync => async (app) =
       // A password chosen at sign-up works once the address is confirmed: otherwise anyone could
       // open an account in someone else's name and keep its password. (Only someone who knows the
       // password sees this answer.)
+      await refundHits(db, buckets);
       req.log.warn({ event: 'login_failed', ip: req.ip, userId: user.id, reason: 'unverified' }, 'sign-in before the address was confirmed');
       reply.code(403);
       return sendHtml(personal(reply), renderPage(LoginPage({ site, csrf: reply.generateCsrf(), next, email, error: 'Please confirm your e-mail address first: open the link in the mail we sent you, or get a new sign-in link below.' })));
     }
+    await refundHits(db, buckets);
     await startSession(ctx, req, reply, user.id);
     req.log.info({ event: 'login', userId: user.id, method: 'password' }, 'signed in');
     return reply.redirect(next, 303);
@@ -135,12 +134,16 @@ export const authRoutes = (ctx: AppContext): FastifyPluginAsync => async (app) =
   });
 
   app.post('/logout', async (req, reply) => {
+    if (req.viewer.kind === 'user' && req.session) req.log.info({ event: 'logout', userId: req.viewer.userId }, 'signed out');
     await endSession(ctx, req, reply);
     return reply.redirect('/login?signedout=1', 303);
   });
 
   app.post('/logout/everywhere', async (req, reply) => {
-    if (req.viewer.kind === 'user') await deleteAllSessions(db, req.viewer.userId);
+    if (req.viewer.kind === 'user' && req.session) {
+      await deleteAllSessions(db, req.viewer.userId);
+      req.log.info({ event: 'logout_everywhere', userId: req.viewer.userId }, 'signed out everywhere');
+    }
     await endSession(ctx, req, reply);
     return reply.redirect('/login?signedout=1', 303);
   });

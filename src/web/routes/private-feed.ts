@@ -5,7 +5,7 @@ import { findUser, currentEntitlement } from '../../store/users.ts';
 import { listArticles, getArticle } from '../../store/articles.ts';
 import { presentArticle, presentSummary } from '../../present/article.ts';
 import { renderRss } from '../../present/feeds.ts';
-import type { Viewer } from '../../domain/access.ts';
+import { canDownload, type Viewer } from '../../domain/access.ts';
 
 const FEED_SIZE = 30;
 
@@ -20,7 +20,9 @@ export const privateFeedRoutes = (ctx: AppContext): FastifyPluginAsync => async 
     const viewer: Viewer = { kind: 'user', userId: user.id, email: user.email, role: user.role, subscribed: Boolean(await currentEntitlement(ctx.store.db, user.id)), institution: null };
     const [site, list] = await Promise.all([ctx.site(), listArticles(ctx.store.db, { limit: FEED_SIZE, offset: 0, withTotal: false })]);
     const fullText = new Map<string, string>();
-    for (const item of list.items) {
+    // A full-text feed is a download: only while subscribed (access.ts), and then the presenter
+    // still decides item by item. Afterwards the address gives teasers, like the public feed.
+    if (canDownload(viewer)) for (const item of list.items) {
       const record = await getArticle(ctx.store.db, item.slug);
       const view = record ? presentArticle(record, viewer) : null;
       if (view?.bodyHtml) fullText.set(item.slug, view.bodyHtml);
