@@ -1,5 +1,5 @@
-import { sql, type Kysely } from 'kysely';
-import type { DB, Role, Plan, RateClass, EntitlementSource } from './schema.ts';
+import { sql, type Kysely, type Selectable } from 'kysely';
+import type { DB, Role, Plan, RateClass, EntitlementSource, EntitlementTable } from './schema.ts';
 import { hashToken, randomToken } from '../auth/tokens.ts';
 
 // Accounts, sessions, single-use mail tokens, entitlements and personal tokens.
@@ -152,17 +152,7 @@ export async function consumeAuthToken(db: Kysely<DB>, token: string, purpose: s
 
 // ---------------------------------------------------------------- entitlements
 
-export interface Entitlement {
-  id: number;
-  user_id: number;
-  plan: Plan;
-  starts_at: string;
-  ends_at: string;
-  source: EntitlementSource;
-  note: string | null;
-  external_ref: string | null;
-  revoked_at: string | null;
-}
+export type Entitlement = Omit<Selectable<EntitlementTable>, 'created_at'>;
 
 /**
  * Records an entitlement. With an external reference (a payment's id) it is idempotent: the same
