@@ -162,8 +162,9 @@ async function replaceLinks(trx: Kysely<DB>, articleId: number, a: ImportedArtic
  * Points citations at the article covering the cited page: those of the saved articles, and
  * those elsewhere that cite an issue these articles were placed in.
  */
-export async function resolveCitations(trx: Kysely<DB>, touchedIssues: Set<string>, slugs: string[]): Promise<void> {
-  const target = sql<number | null>`(
+/** For an UPDATE of `citations`: the id of the article covering the cited page, or null. */
+export function citationTarget() {
+  return sql<number | null>`(
     select a.id from articles a
     join issues i on i.id = a.issue_id
     join publications p on p.id = i.publication_id
@@ -173,6 +174,10 @@ export async function resolveCitations(trx: Kysely<DB>, touchedIssues: Set<strin
       and coalesce(a.page_last, a.page_first) >= citations.page_first
     order by a.page_first desc, a.id asc
     limit 1)`;
+}
+
+export async function resolveCitations(trx: Kysely<DB>, touchedIssues: Set<string>, slugs: string[]): Promise<void> {
+  const target = citationTarget();
   const chunks: string[][] = [];
   for (let k = 0; k < slugs.length; k += 500) chunks.push(slugs.slice(k, k + 500));
   for (const chunk of chunks) {

@@ -15,6 +15,7 @@ import { isMainThread, parentPort, workerData, Worker } from 'node:worker_thread
 import { sql } from 'kysely';
 import type { Store } from '../store/db.ts';
 import { ensurePublication, publicationFromEnv } from '../store/publication.ts';
+import { citationTarget } from '../commands/save-articles.ts';
 import { citePath, formatCitation, linkCitationsInHtml } from '../domain/citations.ts';
 import { slugify } from '../domain/slug.ts';
 import * as V from './vocabulary.ts';
@@ -1090,16 +1091,7 @@ export async function generateSyntheticArchive(
 }
 
 async function resolveDangling(store: Store, abbr: string): Promise<void> {
-  const target = sql<number | null>`(
-    select a.id from articles a
-    join issues i on i.id = a.issue_id
-    join publications p on p.id = i.publication_id
-    where upper(p.abbreviation) = citations.publication
-      and i.year = citations.year and i.month = citations.month
-      and a.page_first <= citations.page_first
-      and coalesce(a.page_last, a.page_first) >= citations.page_first
-    order by a.page_first desc, a.id asc
-    limit 1)`;
+  const target = citationTarget();
   await store.db.transaction().execute(async (trx) => {
     await trx.updateTable('citations').set({ cited_article_id: target })
       .where('cited_article_id', 'is', null)

@@ -32,7 +32,11 @@ async function missingLinks(store: Store, table: 'article_topics' | 'article_pla
 }
 
 async function checkArchive(store: Store): Promise<void> {
-  await ensurePublication(store.db, { name: 'Prison Legal News', abbreviation: 'PLN' });
+  const pubId = await ensurePublication(store.db, { name: 'Prison Legal News', abbreviation: 'PLN' });
+  // An issue that already exists is reused, not duplicated or renamed.
+  await store.db.insertInto('issues').values({
+    publication_id: pubId, year: 2000, month: 6, volume: 11, number: 6, page_count: 64, title: 'Existing', created_at: new Date().toISOString(),
+  }).execute();
 
   const progress: number[] = [];
   const r1 = await generateSyntheticArchive(store, { articles: N, seed: SEED, generator: 'inline', onProgress: (d) => progress.push(d) });
@@ -62,6 +66,9 @@ async function checkArchive(store: Store): Promise<void> {
   const issues = await store.db.selectFrom('issues').selectAll().orderBy('year').orderBy('month').execute();
   assert.deepEqual([issues[0].year, issues[0].month, issues[359].year, issues[359].month], [1995, 1, 2024, 12]);
   assert.ok(issues.every((i) => i.volume === i.year - 1989 && i.number === i.month));
+  const existing = issues.find((i) => i.year === 2000 && i.month === 6)!;
+  assert.equal(existing.title, 'Existing');
+  assert.equal(existing.page_count, 64);
 
   const articles = await store.db
     .selectFrom('articles')
