@@ -17,6 +17,10 @@ export interface Config {
   mailFrom: string;
   /** Free premium articles a signed-in reader without a subscription may read per month. */
   meterLimit: number;
+  /** Downloads (PDFs, text editions) one subscriber may make per day. */
+  dailyDownloadLimit: number;
+  /** Longest part of the plain-text edition, in characters (prison e-messaging limits). */
+  textPartLimit: number;
   /** Served over HTTPS (BASE_URL is https): cookies get Secure and the __Host- prefix. */
   secure: boolean;
   stripe: { secretKey: string; webhookSecret: string | null; apiBase: string | null; prices: { digital: string | null; 'print-digital': string | null } } | null;
@@ -48,7 +52,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smtpUrl: env.SMTP_URL?.trim() || null,
     mailFrom: env.MAIL_FROM ?? `Masthead <no-reply@${new URL(baseUrl).hostname}>`,
     meterLimit,
+    dailyDownloadLimit: positiveInt(env, 'DAILY_DOWNLOAD_LIMIT', 100),
+    textPartLimit: positiveInt(env, 'TEXT_PART_LIMIT', 2000),
     secure: baseUrl.startsWith('https://'),
     stripe,
   };
+}
+
+function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a whole number ≥ 1, got "${raw}"`);
+  return n;
 }

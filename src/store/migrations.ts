@@ -264,6 +264,33 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0003_downloads': {
+      async up(db: Kysely<any>) {
+        // Uploaded files (issue PDFs, covers) live in the database: every instance sees them,
+        // backups hold them, and no user-chosen path is ever served.
+        await withId(dialect, db.schema.createTable('files'))
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('content_type', 'text', (c) => c.notNull())
+          .addColumn('size', 'integer', (c) => c.notNull())
+          .addColumn('sha256', 'text', (c) => c.notNull())
+          .addColumn('content', dialect === 'postgres' ? 'bytea' : 'blob', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.alterTable('issues').addColumn('pdf_file_id', 'integer', (c) => c.references('files.id').onDelete('set null')).execute();
+        await db.schema.alterTable('issues').addColumn('cover_file_id', 'integer', (c) => c.references('files.id').onDelete('set null')).execute();
+
+        await withId(dialect, db.schema.createTable('downloads'))
+          .addColumn('user_id', 'integer', (c) => c.references('users.id').onDelete('cascade'))
+          .addColumn('institution_id', 'integer', (c) => c.references('institutions.id').onDelete('cascade'))
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('ref', 'text', (c) => c.notNull())
+          .addColumn('day', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('downloads_user_day').on('downloads').columns(['user_id', 'day']).execute();
+        await db.schema.createIndex('downloads_institution_day').on('downloads').columns(['institution_id', 'day']).execute();
+      },
+    },
   };
 }
 

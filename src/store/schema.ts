@@ -23,6 +23,28 @@ export interface IssueTable {
   page_count: number | null;
   title: string | null;
   created_at: string;
+  pdf_file_id: number | null;
+  cover_file_id: number | null;
+}
+
+export interface FileTable {
+  id: Generated<number>;
+  kind: string;
+  content_type: string;
+  size: number;
+  sha256: string;
+  content: Buffer;
+  created_at: string;
+}
+
+export interface DownloadTable {
+  id: Generated<number>;
+  user_id: number | null;
+  institution_id: number | null;
+  kind: string;
+  ref: string;
+  day: string;
+  created_at: string;
 }
 
 export interface ArticleTable {
@@ -224,4 +246,6 @@ export interface DB {
   rate_limits: RateLimitTable;
   payment_events: { id: string; type: string; processed_at: string };
   settings: { key: string; value: string };
+  files: FileTable;
+  downloads: DownloadTable;
 }
