@@ -1,10 +1,4 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { serveCommand } from './serve.ts';
-import { importCommand } from './import.ts';
-import { exportCommand } from './export.ts';
-import { demoCommand } from './demo.ts';
-import { userCommand, grantCommand, tokenCommand, giftCommand } from './accounts.ts';
-import { institutionCommand } from './institution.ts';
 
 export interface Command {
   summary: string;
@@ -13,20 +7,21 @@ export interface Command {
   run(args: { values: Record<string, unknown>; positionals: string[] }): Promise<number>;
 }
 
-const COMMANDS: Record<string, Command> = {
-  serve: serveCommand,
-  import: importCommand,
-  export: exportCommand,
-  demo: demoCommand,
-  user: userCommand,
-  grant: grantCommand,
-  token: tokenCommand,
-  gift: giftCommand,
-  institution: institutionCommand,
+// Commands load on demand, so `masthead grant …` does not pay for loading the web server.
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  serve: { summary: 'Serve the site (and load the demo publication into an empty database).', load: async () => (await import('./serve.ts')).serveCommand },
+  import: { summary: 'Import articles: plain text as in the seed, Markdown with front matter. All or nothing.', load: async () => (await import('./import.ts')).importCommand },
+  export: { summary: 'Print every article as a JSON array on standard output.', load: async () => (await import('./export.ts')).exportCommand },
+  demo: { summary: 'Add a large synthetic archive (for benchmarks), or load the demo publication.', load: async () => (await import('./demo.ts')).demoCommand },
+  user: { summary: 'Add a user account (reader, editor or admin).', load: async () => (await import('./accounts.ts')).userCommand },
+  grant: { summary: 'Give a reader a subscription until a date.', load: async () => (await import('./accounts.ts')).grantCommand },
+  token: { summary: 'Create a personal API token for a user.', load: async () => (await import('./accounts.ts')).tokenCommand },
+  gift: { summary: 'Create gift codes.', load: async () => (await import('./accounts.ts')).giftCommand },
+  institution: { summary: 'Institutions with access by address range, and their usage.', load: async () => (await import('./institution.ts')).institutionCommand },
 };
 
 function overview(): string {
-  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(8)} ${c.summary}`);
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(12)} ${c.summary}`);
   return `Usage: masthead <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nEvery command takes --help. Data: DATA_DIR (default ./data, SQLite) or DATABASE_URL=postgres://…\n`;
 }
 
@@ -36,11 +31,12 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(overview());
     return name ? 0 : 1;
   }
-  const cmd = COMMANDS[name];
-  if (!cmd) {
+  const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!entry) {
     process.stderr.write(`masthead: unknown command "${name}"\n\n${overview()}`);
     return 2;
   }
+  const cmd = await entry.load();
   let parsed;
   try {
     parsed = parseArgs({ args: rest, options: { ...cmd.options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });

@@ -247,7 +247,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
         // Fixed-window counters shared by every instance.
         await db.schema.createTable('rate_limits')
           .addColumn('bucket', 'text', (c) => c.notNull())
-          .addColumn('window_start', 'integer', (c) => c.notNull())
+          .addColumn('window_start', 'bigint', (c) => c.notNull())
           .addColumn('hits', 'integer', (c) => c.notNull())
           .addPrimaryKeyConstraint('rate_limits_pk', ['bucket', 'window_start'])
           .execute();

@@ -46,9 +46,26 @@ const SECURITY_HEADERS: Record<string, string> = {
   'cross-origin-opener-policy': 'same-origin',
 };
 
+/** URLs in logs, without the secrets some of them carry (mailed links, private feed addresses). */
+export function redactUrl(url: string): string {
+  return url
+    .replace(/^(\/(?:login\/link|reset|account\/email)\/)[^/?#]+/, '$1[redacted]')
+    .replace(/^(\/feeds\/private\/)[^/?#]+/, '$1[redacted]');
+}
+
 export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<FastifyInstance> {
+  const logger = opts.logger && typeof opts.logger === 'object'
+    ? {
+        ...opts.logger,
+        serializers: {
+          req: (r: { method: string; url: string; hostname?: string; ip?: string; socket?: { remotePort?: number } }) => ({
+            method: r.method, url: redactUrl(r.url), host: r.hostname, remoteAddress: r.ip,
+          }),
+        },
+      }
+    : opts.logger ?? false;
   const app = Fastify({
-    logger: opts.logger ?? false,
+    logger,
     // X-Forwarded-* is believed only from the proxies an operator lists in TRUST_PROXY.
     trustProxy: ctx.config.trustProxy.length ? ctx.config.trustProxy : false,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },

@@ -85,7 +85,7 @@ export async function startSmtp(): Promise<TestSmtp> {
     url: `smtp://127.0.0.1:${port}`,
     mails,
     mailsTo: (to) => mails.filter((m) => m.to.includes(to.toLowerCase())),
-    waitForMail(to, { timeoutMs = 5000 } = {}) {
+    waitForMail(to, { timeoutMs = 10_000 } = {}) {
       const addr = to.toLowerCase();
       const ready = mails.find((m) => m.to.includes(addr) && !taken.has(m));
       if (ready) {
@@ -115,9 +115,12 @@ export function mailText(mail: ReceivedMail | string): string {
     const body = raw.split(/\r?\n\r?\n/).slice(1).join('\n\n');
     return Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
   }
-  let s = raw.replace(/=\r?\n/g, '');
-  if (qp) s = s.replace(/=3D/gi, '=').replace(/=([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
-  return s;
+  // Soft line breaks ("=" at the end of a line) first, then "=3D" (an "=") and the other escapes, as bytes
+  // (a multi-byte UTF-8 character is several escapes).
+  const s = raw.replace(/=\r?\n/g, '');
+  if (!qp) return s;
+  // One pass: "=3D41" is "=41" in the text, not "A".
+  return Buffer.from(s.replace(/=([0-9A-Fa-f]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1').toString('utf8');
 }
 
 /** The first URL in the mail whose path starts with pathPrefix, e.g. linkIn(mail, '/login/link/'). */
