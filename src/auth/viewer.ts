@@ -17,9 +17,32 @@ export interface ResolvedViewer {
   session: SessionInfo | null;
 }
 
+// Which institution an address belongs to, remembered for a short while per address: address
+// ranges change rarely, and a change reaches every instance within INSTITUTION_TTL_MS.
+const INSTITUTION_TTL_MS = 30_000;
+const INSTITUTION_CACHE_MAX = 10_000;
+const institutionCache = new WeakMap<AppContext, Map<string, { at: number; value: InstitutionRef | null }>>();
+
+async function institutionOf(ctx: AppContext, ip: string): Promise<InstitutionRef | null> {
+  let cache = institutionCache.get(ctx);
+  if (!cache) institutionCache.set(ctx, (cache = new Map()));
+  const now = Date.now();
+  const hit = cache.get(ip);
+  if (hit && now - hit.at < INSTITUTION_TTL_MS) return hit.value;
+  const value = await institutionForIp(ctx.store.db, ip);
+  if (cache.size >= INSTITUTION_CACHE_MAX) cache.delete(cache.keys().next().value as string);
+  cache.set(ip, { at: now, value });
+  return value;
+}
+
+/** Forget remembered institution addresses (after an admin changes ranges on this instance). */
+export function forgetInstitutions(ctx: AppContext): void {
+  institutionCache.delete(ctx);
+}
+
 export async function resolveViewer(ctx: AppContext, req: FastifyRequest): Promise<ResolvedViewer> {
   const db = ctx.store.db;
-  const institution: InstitutionRef | null = await institutionForIp(db, req.ip);
+  const institution: InstitutionRef | null = await institutionOf(ctx, req.ip);
   const cookie = req.cookies?.[sessionCookieName(ctx)];
   if (cookie && cookie.length <= 200) {
     const s = await lookupSession(db, cookie);

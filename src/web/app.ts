@@ -154,7 +154,7 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
 }
 
 /** Pages are personal once anyone can sign in, and gated pages must never sit in a shared cache. */
-export function sendHtml(reply: FastifyReply, html: string, opts: { cache?: 'private' | 'public' } = {}): FastifyReply {
+export function sendHtml(reply: FastifyReply, html: string | Buffer, opts: { cache?: 'private' | 'public' } = {}): FastifyReply {
   reply.type('text/html; charset=utf-8');
   // Anything rendered for a signed-in reader is personal: no cache may keep it.
   if (reply.request.viewer?.kind === 'user') reply.header('cache-control', 'private, no-store');

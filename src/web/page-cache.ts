@@ -10,7 +10,8 @@ import type { Viewer } from '../domain/access.ts';
 // see. Personal pages are never cached.
 
 export interface CachedResponse {
-  body: string;
+  /** A Buffer once cached, so a hit costs no encoding. */
+  body: string | Buffer;
   contentType: string;
   cacheControl?: string;
   /** What the page showed, for work that must happen on every request (usage counts). */
@@ -59,6 +60,7 @@ export class PageCache {
   }
 
   private put(k: string, v: CachedResponse): void {
+    if (typeof v.body === 'string') v.body = Buffer.from(v.body);
     this.entries.set(k, v);
     this.bytes += v.body.length;
     while (this.bytes > this.maxBytes && this.entries.size > 1) {
