@@ -17,6 +17,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   grant: { summary: 'Give a reader a subscription until a date.', load: async () => (await import('./accounts.ts')).grantCommand },
   token: { summary: 'Create a personal API token for a user.', load: async () => (await import('./accounts.ts')).tokenCommand },
   gift: { summary: 'Create gift codes.', load: async () => (await import('./accounts.ts')).giftCommand },
+  'issue-pdf': { summary: 'Upload the PDF of a print issue (subscribers download it stamped with their name).', load: async () => (await import('./issue-pdf.ts')).issuePdfCommand },
   institution: { summary: 'Institutions with access by address range, and their usage.', load: async () => (await import('./institution.ts')).institutionCommand },
 };
 

@@ -18,6 +18,9 @@ import { authRoutes } from './routes/auth.tsx';
 import { accountRoutes } from './routes/account.tsx';
 import { privateFeedRoutes } from './routes/private-feed.ts';
 import { paymentRoutes } from './routes/payments.ts';
+import { downloadRoutes } from './routes/downloads.ts';
+import { textEditionRoutes } from './routes/text-edition.ts';
+import { printRoutes } from './routes/print.ts';
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
 import fastifyCsrf from '@fastify/csrf-protection';
@@ -150,6 +153,9 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
   await app.register(accountRoutes(ctx));
   await app.register(privateFeedRoutes(ctx));
   await app.register(paymentRoutes(ctx));
+  await app.register(downloadRoutes(ctx));
+  await app.register(textEditionRoutes(ctx));
+  await app.register(printRoutes(ctx));
   return app;
 }
 

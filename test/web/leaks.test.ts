@@ -60,7 +60,8 @@ function routesFor(a: NonNullable<Awaited<ReturnType<typeof getArticle>>>): stri
     `/api/v1/articles/${slug}`, `/api/v1/articles/${slug}?full=true`,
     `/api/v1/articles/${slug}/citation?format=ris`, `/api/v1/articles/${slug}/citation?format=bibtex`, `/api/v1/articles/${slug}/citation?format=csl`,
     `/api/v1/articles/${slug}/citation?format=nope`,
-    `/articles/${slug}.json`, `/articles/${slug}/amp`, `/articles/${slug}/print`,
+    `/articles/${slug}.json`, `/articles/${slug}/amp`, `/articles/${slug}/print`, `/articles/${slug}/print?full=1`,
+    `/api/v1/articles/${slug}/text`, `/api/v1/articles/${slug}/text?part=2`, `/api/v1/articles/${slug}/pdf`, `/api/v1/articles/${slug}/packet.pdf`,
   ];
   for (const x of a.topics) routes.push(`/topics/${x.slug}`);
   for (const x of a.places) routes.push(`/${x.kind === 'state' ? 'states' : 'countries'}/${x.slug}`);
@@ -68,6 +69,7 @@ function routesFor(a: NonNullable<Awaited<ReturnType<typeof getArticle>>>): stri
   for (const x of a.authors) routes.push(`/authors/${x.slug}`);
   if (a.issue && a.pageFirst) {
     routes.push(`/issues/${a.issue.year}/${String(a.issue.month).padStart(2, '0')}`, `/issues/${a.issue.year}`);
+    routes.push(`/api/v1/issues/${a.issue.year}/${String(a.issue.month).padStart(2, '0')}/pdf`);
     routes.push(citePath({ publication: a.issue.publication, year: a.issue.year, month: a.issue.month, pageFirst: a.pageFirst }));
   }
   return routes;
@@ -102,6 +104,9 @@ test('no premium text past the teaser on any route, for any anonymous viewer', a
         const res = await t.app.inject({ method, url, headers: v.headers });
         requests++;
         assert.ok(res.statusCode < 500, `${method} ${url} as ${v.name}: ${res.statusCode}`);
+        // Nobody here may download premium articles or issues: no PDF bytes at all (a string
+        // search could not see text inside compressed PDF streams).
+        if (/\/(pdf|packet\.pdf)(\?|$)/.test(url)) assert.ok(!String(res.headers['content-type']).includes('application/pdf'), `${method} ${url} as ${v.name} got a PDF`);
         if (v.personal && res.statusCode === 200 && !url.startsWith('/feed') && !url.startsWith('/sitemap') && url !== '/robots.txt' && url !== '/healthz') {
           assert.match(String(res.headers['cache-control']), /private, no-store/, `${url} as ${v.name} is personal`);
         }

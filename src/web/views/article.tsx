@@ -1,7 +1,7 @@
 import type { ArticleView } from '../../present/article.ts';
 import { Layout, type Site, longDate, monthYear, issuePath } from './layout.tsx';
 import { AccessBadge } from './parts.tsx';
-import type { Viewer } from '../../domain/access.ts';
+import { canDownload, type Viewer } from '../../domain/access.ts';
 
 export function articleDescription(a: ArticleView): string {
   const text = a.dek ?? a.teaserText;
@@ -95,6 +95,29 @@ function Prompt({ a, site, viewer }: { a: ArticleView; site: Site; viewer?: View
   );
 }
 
+/**
+ * Print view for everyone (it applies the paywall like the page); PDF, packet and plain text for
+ * free articles and for viewers who may download (never on a metered read).
+ */
+function Downloads({ a, viewer }: { a: ArticleView; viewer?: Viewer }) {
+  const slug = encodeURIComponent(a.slug);
+  const may = a.access === 'free' || (viewer !== undefined && canDownload(viewer));
+  return (
+    <nav class="downloads no-print" aria-label="Print and download">
+      <ul class="inline-list">
+        <li><a href={`/articles/${slug}/print`}>Print view</a></li>
+        {may ? (
+          <>
+            <li><a href={`/api/v1/articles/${slug}/pdf`}>PDF</a></li>
+            <li><a href={`/api/v1/articles/${slug}/text`}>Plain text (for tablets and e-messaging)</a></li>
+            {a.citations.some((c) => c.cited) ? <li><a href={`/api/v1/articles/${slug}/packet.pdf`}>Mail-ready packet (with the articles it cites)</a></li> : null}
+          </>
+        ) : null}
+      </ul>
+    </nav>
+  );
+}
+
 /** Why this reader sees the full text, when it is not their own subscription. */
 function AccessNote({ a }: { a: ArticleView }) {
   const d = a.decision;
@@ -154,6 +177,7 @@ export function ArticlePage({ a, site, viewer }: { a: ArticleView; site: Site; v
             </span>
           </p>
         ) : null}
+        <Downloads a={a} viewer={viewer} />
         <dl class="facts">
           {a.sources.length ? (
             <>
