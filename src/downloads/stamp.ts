@@ -495,23 +495,53 @@ export async function stampPdf(original: Uint8Array | Buffer, text: string, plan
   return out;
 }
 
-/** Stamp plans by file (hash and size): a file is parsed once per process, not per download. */
-export class StampPlanCache {
-  private readonly plans = new Map<string, Promise<StampPlan>>();
-  constructor(private readonly max = 16) {}
+export interface StampSource {
+  content: Uint8Array;
+  plan: StampPlan;
+}
 
-  get(key: string, original: Uint8Array): Promise<StampPlan> {
-    const k = `${key}:${original.length}`;
-    const hit = this.plans.get(k);
+/**
+ * Issue files and their stamp plans, kept in memory by key (file id and hash) up to a total size:
+ * the first download of an issue reads and parses it, the next ones only stamp. An issue is
+ * downloaded most in the days after it comes out, so the few newest files are what is kept.
+ */
+export class StampSourceCache {
+  private readonly entries = new Map<string, { size: number; value: Promise<StampSource | null> }>();
+  private bytes = 0;
+
+  constructor(readonly maxBytes = 192 * 1048576) {}
+
+  get(key: string, size: number, load: () => Promise<Uint8Array | null>): Promise<StampSource | null> {
+    const hit = this.entries.get(key);
     if (hit) {
-      this.plans.delete(k);
-      this.plans.set(k, hit);
-      return hit;
+      this.entries.delete(key);
+      this.entries.set(key, hit);
+      return hit.value;
     }
-    const made = prepareStamp(original);
-    this.plans.set(k, made);
-    made.catch(() => this.plans.delete(k));
-    while (this.plans.size > this.max) this.plans.delete(this.plans.keys().next().value as string);
-    return made;
+    const value = (async () => {
+      const content = await load();
+      return content ? { content, plan: await prepareStamp(content) } : null;
+    })();
+    if (size > this.maxBytes / 2) return value; // too big to keep
+    this.entries.set(key, { size, value });
+    this.bytes += size;
+    const forget = () => this.remove(key, value);
+    value.then((v) => (v ? undefined : forget()), forget);
+    for (const [k, e] of this.entries) {
+      if (this.bytes <= this.maxBytes || k === key) break;
+      this.remove(k, e.value);
+    }
+    return value;
+  }
+
+  private remove(key: string, value: Promise<StampSource | null>): void {
+    const e = this.entries.get(key);
+    if (!e || e.value !== value) return;
+    this.entries.delete(key);
+    this.bytes -= e.size;
+  }
+
+  get size(): { files: number; bytes: number } {
+    return { files: this.entries.size, bytes: this.bytes };
   }
 }

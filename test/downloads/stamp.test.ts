@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PDFDocument } from 'pdf-lib';
-import { stampPdf, prepareStamp, toWinAnsi, StampPlanCache, StampError } from '../../src/downloads/stamp.ts';
+import { stampPdf, prepareStamp, toWinAnsi, StampSourceCache, StampError } from '../../src/downloads/stamp.ts';
 import { parseRange } from '../../src/web/routes/downloads.ts';
 import { saveFile, readFile, looksLikePdf } from '../../src/store/files.ts';
 import { createTestDatabase } from '../support/db.ts';
@@ -91,16 +91,33 @@ test('unreadable, encrypted or empty PDFs are refused with a StampError', async 
   await assert.rejects(prepareStamp(enc), /encrypted/);
 });
 
-test('a plan made once serves many stamps, each with its own text', async () => {
+test('a file read and parsed once serves many stamps, each with its own text; the cache keeps to its size', async () => {
   const original = await makeIssuePdf({ pages: 2 });
-  const cache = new StampPlanCache(2);
-  const plan = await cache.get('k', original);
-  assert.equal(await cache.get('k', original), plan);
-  const a = await stampPdf(original, 'Licensed to A', plan);
-  const b = await stampPdf(original, 'Licensed to B', plan);
+  const cache = new StampSourceCache(original.length * 2.5);
+  let loads = 0;
+  const load = async () => {
+    loads++;
+    return original;
+  };
+  const src = await cache.get('1:aaa', original.length, load);
+  assert.ok(src);
+  assert.equal(await cache.get('1:aaa', original.length, load), src);
+  assert.equal(loads, 1);
+  const a = await stampPdf(src.content, 'Licensed to A', src.plan);
+  const b = await stampPdf(src.content, 'Licensed to B', src.plan);
   assert.ok(Buffer.from(a).equals(Buffer.from(await stampPdf(original, 'Licensed to A'))), 'cached plan gives the same bytes');
   const text = pdfText(b);
   if (text !== null) assert.ok(text.includes('Licensed to B') && !text.includes('Licensed to A') && text.includes(issuePageText(2)));
+  // Two more files: the least recently used one goes.
+  await cache.get('2:bbb', original.length, load);
+  await cache.get('3:ccc', original.length, load);
+  assert.deepEqual(cache.size, { files: 2, bytes: original.length * 2 });
+  await cache.get('1:aaa', original.length, load);
+  assert.equal(loads, 4, 'the first file was evicted and read again');
+  // A missing file is not remembered; a file that cannot be stamped is an error, not remembered either.
+  assert.equal(await cache.get('4:ddd', 10, async () => null), null);
+  await assert.rejects(cache.get('5:eee', 10, async () => Buffer.from('%PDF-1.4 junk')), StampError);
+  assert.equal(cache.size.files, 2);
 });
 
 test('toWinAnsi keeps what the standard fonts can show and replaces the rest', () => {
@@ -131,6 +148,8 @@ test('the file store checks content, not names, and keeps the bytes and their ha
     const id = await saveFile(t.store.db, { kind: 'issue-pdf', contentType: 'application/pdf', content: Buffer.from(pdf) });
     const f = await readFile(t.store.db, id);
     assert.ok(f && f.content.equals(Buffer.from(pdf)) && f.size === pdf.length);
+    const chunked = await readFile(t.store.db, id, { chunkBytes: 1000 });
+    assert.ok(chunked && chunked.content.equals(Buffer.from(pdf)), 'read in pieces, the same bytes');
     assert.equal(f.sha256, (await import('node:crypto')).createHash('sha256').update(pdf).digest('hex'));
     await assert.rejects(saveFile(t.store.db, { kind: 'issue-pdf', contentType: 'application/pdf', content: Buffer.from('GIF89a not a pdf') }), /not a PDF/);
     await assert.rejects(saveFile(t.store.db, { kind: 'issue-pdf', contentType: 'application/pdf', content: Buffer.alloc(0) }), /empty/);

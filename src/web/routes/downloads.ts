@@ -8,11 +8,11 @@ import { getIssue } from '../../store/issues.ts';
 import { findUser } from '../../store/users.ts';
 import { recordDownload, type DownloadKind } from '../../store/downloads.ts';
 import { hitAndCheck } from '../../store/rate-limits.ts';
-import { issuePdfFileId, readFile } from '../../store/files.ts';
+import { fileMeta, issuePdfFileId, readFile } from '../../store/files.ts';
 import { presentArticle, type ArticleView } from '../../present/article.ts';
 import { renderArticlePdf, licenseLine, pdfBaseName, type Licensee } from '../../downloads/article-pdf.ts';
 import { renderPacket, citedSlugs, type PacketItem } from '../../downloads/packet.ts';
-import { stampParts, StampPlanCache } from '../../downloads/stamp.ts';
+import { stampParts, StampSourceCache } from '../../downloads/stamp.ts';
 
 // Article PDFs, mail packets and stamped issue PDFs. Every request asks the one access function
 // (canDownload) and renders from the one presenter (presentArticle): nothing here reads gated
@@ -156,7 +156,8 @@ function sliceStream(parts: Uint8Array[], start: number, end: number): Readable 
 // ---------------------------------------------------------------- the routes
 
 export const downloadRoutes = (ctx: AppContext): FastifyPluginAsync => async (app) => {
-  const plans = new StampPlanCache(8);
+  // Issue files and their parsed structure, kept for the next subscriber (per instance).
+  const sources = new StampSourceCache();
 
   const mayDownload = (viewer: Viewer, record: { access: 'free' | 'premium' }) => record.access === 'free' || canDownload(viewer);
 
@@ -209,14 +210,22 @@ export const downloadRoutes = (ctx: AppContext): FastifyPluginAsync => async (ap
     const resuming = typeof rangeHeader === 'string' && /^\s*bytes\s*=\s*[1-9]/i.test(rangeHeader);
     if (!(await countDownload(ctx, req, reply, 'issue-pdf', ref, { resuming }))) return reply;
 
-    const file = await readFile(ctx.store.db, fileId);
-    if (!file) return notFound(reply, `The PDF of the ${ref} issue has not been uploaded.`);
+    const meta = await fileMeta(ctx.store.db, fileId);
+    if (!meta) return notFound(reply, `The PDF of the ${ref} issue has not been uploaded.`);
+    const chunkBytes = ctx.store.dialect === 'postgres' ? 4 * 1048576 : undefined;
+    let source;
+    try {
+      source = await sources.get(`${meta.id}:${meta.sha256}`, meta.size, async () => (await readFile(ctx.store.db, meta.id, { chunkBytes }))?.content ?? null);
+    } catch (err) {
+      req.log.error({ err, fileId: meta.id, issue: ref }, 'issue PDF cannot be stamped');
+      return sendJson(reply, 500, { error: 'internal_error', message: 'This issue\'s PDF could not be prepared for download. The error has been logged; please tell the editors.' });
+    }
+    if (!source) return notFound(reply, `The PDF of the ${ref} issue has not been uploaded.`);
     const [site, licensee] = await Promise.all([ctx.site(), licenseeOf(ctx, req.viewer)]);
     const line = licenseLine(licensee, site, new Date());
-    const plan = await plans.get(file.sha256, file.content);
-    const { parts, length } = await stampParts(file.content, line, plan);
+    const { parts, length } = await stampParts(source.content, line, source.plan);
     // The same file, reader and day give the same bytes: a resumed download fits the first part.
-    const etag = `"${crypto.createHash('sha256').update(`${STAMP_VERSION}\n${file.sha256}\n${line}`).digest('hex').slice(0, 40)}"`;
+    const etag = `"${crypto.createHash('sha256').update(`${STAMP_VERSION}\n${meta.sha256}\n${line}`).digest('hex').slice(0, 40)}"`;
     const abbr = (site.abbreviation || 'issue').toLowerCase().replace(/[^a-z0-9]+/g, '') || 'issue';
     pdfHeaders(reply, `${abbr}-${ref}.pdf`).header('accept-ranges', 'bytes').header('etag', etag);
 
