@@ -145,12 +145,16 @@ async function launchChrome() {
 
 const pct = (score) => (score == null ? '—' : String(Math.round(score * 100)));
 
-async function audit(chrome, url, preset, output) {
+async function audit(chrome, url, preset, output, attempt = 1) {
   const flags = { port: chrome.port, logLevel: 'error', onlyCategories: CATEGORIES, output };
   const result = await lighthouse(url, flags, preset === 'desktop' ? desktopConfig : undefined);
   if (!result) throw new Error(`Lighthouse returned nothing for ${url}`);
   const { lhr } = result;
-  if (lhr.runtimeError) throw new Error(`Lighthouse failed on ${url} (${preset}): ${lhr.runtimeError.code} ${lhr.runtimeError.message}`);
+  if (lhr.runtimeError) {
+    // NO_NAVSTART and similar trace-recording hiccups happen on a busy machine: try again.
+    if (attempt < 3) return audit(chrome, url, preset, output, attempt + 1);
+    throw new Error(`Lighthouse failed on ${url} (${preset}): ${lhr.runtimeError.code} ${lhr.runtimeError.message}`);
+  }
   return result;
 }
 

@@ -53,16 +53,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mailFrom: env.MAIL_FROM ?? `Masthead <no-reply@${new URL(baseUrl).hostname}>`,
     meterLimit,
     dailyDownloadLimit: positiveInt(env, 'DAILY_DOWNLOAD_LIMIT', 100),
-    textPartLimit: positiveInt(env, 'TEXT_PART_LIMIT', 2000),
+    textPartLimit: positiveInt(env, 'TEXT_PART_LIMIT', 2000, 100),
     secure: baseUrl.startsWith('https://'),
     stripe,
   };
 }
 
-function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 1): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a whole number ≥ 1, got "${raw}"`);
+  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be a whole number ≥ ${min}, got "${raw}"`);
   return n;
 }

@@ -177,9 +177,9 @@ function pack(tokens: Token[], capacity: (i: number) => number): string[] {
       }
     }
     let word = t.word;
-    while (word.length > cap()) {
-      chunks.push(word.slice(0, cap()));
-      word = word.slice(cap());
+    for (let c = cap(); word.length > c; c = cap()) {
+      chunks.push(word.slice(0, c));
+      word = word.slice(c);
     }
     add({ sep: '', word });
   }
