@@ -1,9 +1,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTestApp, type TestApp } from '../support/app.ts';
-import { gatedFragments, findLeak } from '../support/leaks.ts';
+import { findLeak, premiumArticles, type PremiumArticle } from '../support/leaks.ts';
 import { createUser, createSession, grantEntitlement } from '../../src/store/users.ts';
-import { getArticle } from '../../src/store/articles.ts';
 import { CSS } from '../../src/web/views/layout.tsx';
 
 // The print view (GET /articles/:slug/print): access exactly as on the page, metering included;
@@ -13,11 +12,7 @@ const SEED_SLUG = 'salvadoran-presidents-dark-secret-allegedly-behind-deal-to-ho
 const SEED_PRINT = `/articles/${SEED_SLUG}/print`;
 const CITATION = 'PLN, May 2025, pp.30-31';
 
-interface Premium {
-  id: number;
-  slug: string;
-  fragments: string[];
-}
+type Premium = PremiumArticle;
 
 let t: TestApp;
 const premium: Premium[] = [];
@@ -26,13 +21,7 @@ let n = 0;
 
 before(async () => {
   t = await createTestApp();
-  const rows = await t.store.db.selectFrom('articles').select('slug').where('access', '=', 'premium').orderBy('published_at', 'desc').execute();
-  for (const r of rows) {
-    const a = await getArticle(t.store.db, r.slug);
-    if (!a) continue;
-    const fragments = gatedFragments(a.bodyText, a.teaserText);
-    if (fragments.length) premium.push({ id: a.id, slug: a.slug, fragments });
-  }
+  premium.push(...(await premiumArticles(t.store.db)));
   seed = premium.find((p) => p.slug === SEED_SLUG)!;
   assert.ok(seed, 'the seed article is premium');
   assert.ok(premium.length >= 3);

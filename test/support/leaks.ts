@@ -41,3 +41,24 @@ export function findLeak(response: string, fragments: string[]): string | null {
   const norm = normalizeForLeakCheck(response);
   return fragments.find((f) => norm.includes(f)) ?? null;
 }
+
+export interface PremiumArticle {
+  id: number;
+  slug: string;
+  /** Gated fragments: text a viewer without access must never receive. */
+  fragments: string[];
+}
+
+/** Every visible premium article with gated text, newest first. */
+export async function premiumArticles(db: import('kysely').Kysely<import('../../src/store/schema.ts').DB>): Promise<PremiumArticle[]> {
+  const { getArticle } = await import('../../src/store/articles.ts');
+  const rows = await db.selectFrom('articles').select('slug').where('access', '=', 'premium').orderBy('published_at', 'desc').execute();
+  const out: PremiumArticle[] = [];
+  for (const r of rows) {
+    const a = await getArticle(db, r.slug);
+    if (!a) continue;
+    const fragments = gatedFragments(a.bodyText, a.teaserText);
+    if (fragments.length) out.push({ id: a.id, slug: a.slug, fragments });
+  }
+  return out;
+}

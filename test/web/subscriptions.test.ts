@@ -2,11 +2,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { BrowserSession } from '../support/browser-session.ts';
-import { gatedFragments, findLeak } from '../support/leaks.ts';
+import { findLeak, premiumArticles, type PremiumArticle } from '../support/leaks.ts';
 import { createUser, grantEntitlement } from '../../src/store/users.ts';
 import { hashPassword } from '../../src/auth/passwords.ts';
 import { createGiftCode } from '../../src/store/gifts.ts';
-import { getArticle } from '../../src/store/articles.ts';
 import { periodOf } from '../../src/store/meter.ts';
 
 // Subscriptions, gift codes, metered reading, personal API tokens and the private full-text feed,
@@ -14,11 +13,7 @@ import { periodOf } from '../../src/store/meter.ts';
 
 const PASSWORD = 'correct horse battery';
 
-interface Premium {
-  id: number;
-  slug: string;
-  fragments: string[];
-}
+type Premium = PremiumArticle;
 
 let t: TestApp;
 let premium: Premium[] = [];
@@ -26,13 +21,7 @@ let n = 0;
 
 before(async () => {
   t = await createTestApp();
-  const rows = await t.store.db.selectFrom('articles').select('slug').where('access', '=', 'premium').orderBy('published_at', 'desc').execute();
-  for (const r of rows) {
-    const a = await getArticle(t.store.db, r.slug);
-    if (!a) continue;
-    const fragments = gatedFragments(a.bodyText, a.teaserText);
-    if (fragments.length) premium.push({ id: a.id, slug: a.slug, fragments });
-  }
+  premium.push(...(await premiumArticles(t.store.db)));
   assert.ok(premium.length >= 4, 'the demo has premium articles to read');
 });
 after(async () => t?.cleanup());
