@@ -5,7 +5,6 @@ import type { ArticleRecord, ArticleSummary, ArticleLink, IssueInfo, Named } fro
 // Reading the archive. "Visible" means what readers may know exists: not a draft, and
 // published at or before now. Scheduled articles become visible at their time with no job.
 
-type AnyArticleQuery = SelectQueryBuilder<DB, 'articles' | 'issues' | 'publications', object>;
 
 export function nowIso(): string {
   return new Date().toISOString();
@@ -238,7 +237,6 @@ export async function findArticleAtPage(db: Kysely<DB>, c: { publication: string
   return (row as { slug: string } | undefined) ?? null;
 }
 
-export type { AnyArticleQuery };
 
 /** Slugs and modification times for the sitemap, in a stable order. */
 export async function articleSitemapPage(db: Kysely<DB>, page: number, size: number, now = nowIso()): Promise<{ slug: string; updated_at: string }[]> {
