@@ -1,22 +1,16 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import axe from 'axe-core';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createTestApp, type TestApp } from '../support/app.ts';
+import { CHROME_PATH, CHROME_FLAGS, skipWithoutChromium } from '../support/chromium.ts';
 
 // Accessibility in a real browser: axe-core (WCAG 2.0–2.2 A/AA and best practices) on every kind
 // of reader page, at a desktop and a phone width; the pages read without JavaScript; the print
 // stylesheet hides the navigation and prints the citation. Uses Debian's Chromium
 // (apt-get install chromium, or CHROME_PATH); without it these tests are skipped, not failed.
 
-const CHROME_PATH = process.env.CHROME_PATH || '/usr/bin/chromium';
-const CHROME_FLAGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
-const skip = fs.existsSync(CHROME_PATH) ? false : `no Chromium at ${CHROME_PATH} (apt-get install chromium, or set CHROME_PATH): browser accessibility tests skipped`;
-if (skip) process.stdout.write(`# ${skip}\n`);
+const skip = skipWithoutChromium('browser accessibility tests');
 
 const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'];
 const VIEWPORTS = [

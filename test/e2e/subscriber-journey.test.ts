@@ -1,8 +1,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
 import { createTestApp, type TestApp } from '../support/app.ts';
+import { CHROME_PATH, CHROME_FLAGS, skipWithoutChromium } from '../support/chromium.ts';
 import { startSmtp, linkIn, type TestSmtp } from '../support/smtp.ts';
 import { findUserByEmail, grantEntitlement } from '../../src/store/users.ts';
 
@@ -10,10 +10,7 @@ import { findUserByEmail, grantEntitlement } from '../../src/store/users.ts';
 // mail, sign in, get a plan, read the full seed article, fetch nothing gated by other routes,
 // sign out and see the teaser again.
 
-const CHROME_PATH = process.env.CHROME_PATH || '/usr/bin/chromium';
-const CHROME_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const skip = fs.existsSync(CHROME_PATH) ? false : `no Chromium at ${CHROME_PATH}: browser journey skipped`;
-if (skip) process.stdout.write(`# ${skip}\n`);
+const skip = skipWithoutChromium('browser journey');
 
 const SEED = '/articles/salvadoran-presidents-dark-secret-allegedly-behind-deal-to-hold-deported';
 const TEASER = 'When Pres. Donald J. Trump (R) invoked the 1798 Alien Enemies Act';
