@@ -67,6 +67,11 @@ export function canDownload(viewer: Viewer): boolean {
   return entitled(viewer) !== null;
 }
 
+/** Whether this viewer may download this article (PDF, packet, text edition): free ones for all. */
+export function canDownloadArticle(viewer: Viewer, article: { access: Access }): boolean {
+  return article.access === 'free' || canDownload(viewer);
+}
+
 /** Whether this viewer needs the meter looked up for a premium article at all. */
 export function needsMeter(viewer: Viewer): boolean {
   return viewer.kind === 'user' && entitled(viewer) === null;

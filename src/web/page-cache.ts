@@ -15,7 +15,7 @@ export interface CachedResponse {
   contentType: string;
   cacheControl?: string;
   /** What the page showed, for work that must happen on every request (usage counts). */
-  meta?: { articleId: number; premium: boolean };
+  meta?: { premium: boolean };
 }
 
 export class PageCache {

@@ -53,7 +53,7 @@ export const articleRoutes = (ctx: AppContext): FastifyPluginAsync => async (app
       const page = await ctx.pages.get(req.viewer, `article ${slug}`, async () => {
         const view = await articleForViewer(ctx, req, slug, { meter: false });
         if (!view) return null;
-        return { body: renderPage(ArticlePage({ a: view, site: await ctx.site(), viewer: req.viewer })), contentType: 'text/html; charset=utf-8', meta: { articleId: 0, premium: view.access === 'premium' } };
+        return { body: renderPage(ArticlePage({ a: view, site: await ctx.site(), viewer: req.viewer })), contentType: 'text/html; charset=utf-8', meta: { premium: view.access === 'premium' } };
       });
       if (!page) return missing();
       if (req.viewer.institution && page.meta?.premium) await recordInstitutionView(ctx.store.db, req.viewer.institution.id);

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.ts';
-import { canDownload, type Viewer } from '../../domain/access.ts';
+import { canDownload, canDownloadArticle, type Viewer } from '../../domain/access.ts';
 import { getArticle } from '../../store/articles.ts';
 import { getIssue } from '../../store/issues.ts';
 import { findUser } from '../../store/users.ts';
@@ -159,12 +159,10 @@ export const downloadRoutes = (ctx: AppContext): FastifyPluginAsync => async (ap
   // Issue files and their parsed structure, kept for the next subscriber (per instance).
   const sources = new StampSourceCache();
 
-  const mayDownload = (viewer: Viewer, record: { access: 'free' | 'premium' }) => record.access === 'free' || canDownload(viewer);
-
   app.get<{ Params: { slug: string } }>('/api/v1/articles/:slug/pdf', async (req, reply) => {
     const record = await getArticle(ctx.store.db, req.params.slug);
     if (!record) return notFound(reply, `No published article has the slug "${req.params.slug}".`);
-    if (!mayDownload(req.viewer, record)) return forbidden(reply, 'the PDF of this premium article');
+    if (!canDownloadArticle(req.viewer, record)) return forbidden(reply, 'the PDF of this premium article');
     const view = presentArticle(record, req.viewer);
     if (view.bodyText === null) return forbidden(reply, 'the PDF of this premium article');
     if (!(await countDownload(ctx, req, reply, 'article-pdf', record.slug))) return reply;
@@ -176,7 +174,7 @@ export const downloadRoutes = (ctx: AppContext): FastifyPluginAsync => async (ap
   app.get<{ Params: { slug: string } }>('/api/v1/articles/:slug/packet.pdf', async (req, reply) => {
     const record = await getArticle(ctx.store.db, req.params.slug);
     if (!record) return notFound(reply, `No published article has the slug "${req.params.slug}".`);
-    if (!mayDownload(req.viewer, record)) return forbidden(reply, 'the mail packet of this premium article');
+    if (!canDownloadArticle(req.viewer, record)) return forbidden(reply, 'the mail packet of this premium article');
     const main = presentArticle(record, req.viewer);
     if (main.bodyText === null) return forbidden(reply, 'the mail packet of this premium article');
     const views: ArticleView[] = [main];
@@ -185,7 +183,7 @@ export const downloadRoutes = (ctx: AppContext): FastifyPluginAsync => async (ap
       const cited = await getArticle(ctx.store.db, slug);
       if (!cited) continue; // not (or no longer) published: nothing to say about it
       const view = presentArticle(cited, req.viewer);
-      if (mayDownload(req.viewer, cited) && view.bodyText !== null) views.push(view);
+      if (canDownloadArticle(req.viewer, cited) && view.bodyText !== null) views.push(view);
       else omitted.push({ title: view.title, citation: view.citation });
     }
     if (!(await countDownload(ctx, req, reply, 'packet-pdf', record.slug))) return reply;

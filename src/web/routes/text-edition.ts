@@ -2,7 +2,7 @@ import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { AppContext } from '../context.ts';
 import { getArticle } from '../../store/articles.ts';
 import { presentArticle } from '../../present/article.ts';
-import { canDownload } from '../../domain/access.ts';
+import { canDownloadArticle } from '../../domain/access.ts';
 import { recordDownload } from '../../store/downloads.ts';
 import { renderTextEdition, toAscii, MIN_PART_LIMIT, PART_SEPARATOR } from '../../domain/plain-text.ts';
 
@@ -49,7 +49,7 @@ export const textEditionRoutes = (ctx: AppContext): FastifyPluginAsync => async 
     const site = await ctx.site();
     const view = presentArticle(record, req.viewer);
     // A premium text edition is a download: a subscription or an institution, never the meter.
-    if ((view.access === 'premium' && !canDownload(req.viewer)) || view.bodyText === null) {
+    if (!canDownloadArticle(req.viewer, view) || view.bodyText === null) {
       const signedIn = req.viewer.kind === 'user';
       return sendText(reply, 403, [
         `${view.title}`,

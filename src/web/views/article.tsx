@@ -1,7 +1,7 @@
 import type { ArticleView } from '../../present/article.ts';
 import { Layout, type Site, longDate, monthYear, issuePath } from './layout.tsx';
 import { AccessBadge } from './parts.tsx';
-import { canDownload, type Viewer } from '../../domain/access.ts';
+import { canDownloadArticle, ANONYMOUS, type Viewer } from '../../domain/access.ts';
 
 export function articleDescription(a: ArticleView): string {
   const text = a.dek ?? a.teaserText;
@@ -101,7 +101,7 @@ function Prompt({ a, site, viewer }: { a: ArticleView; site: Site; viewer?: View
  */
 function Downloads({ a, viewer }: { a: ArticleView; viewer?: Viewer }) {
   const slug = encodeURIComponent(a.slug);
-  const may = a.access === 'free' || (viewer !== undefined && canDownload(viewer));
+  const may = canDownloadArticle(viewer ?? ANONYMOUS, a);
   return (
     <nav class="downloads no-print" aria-label="Print and download">
       <ul class="inline-list">
