@@ -1,5 +1,9 @@
 import { sql, type Kysely, type Migration, type MigrationProvider, Migrator, type CreateTableBuilder } from 'kysely';
 import type { Dialect } from './db.ts';
+import { searchMigrations } from './migrations-search.ts';
+import { newsroomMigrations } from './migrations-newsroom.ts';
+import { mailMigrations } from './migrations-mail.ts';
+import { opsMigrations } from './migrations-ops.ts';
 
 // Migrations are code, applied in name order inside a transaction each. Never edit one that has
 // shipped: add a new one.
@@ -291,6 +295,11 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex('downloads_institution_day').on('downloads').columns(['institution_id', 'day']).execute();
       },
     },
+    // Later migrations live in their own files (0004_search, 0005_newsroom, 0006_mail, 0007_ops).
+    ...searchMigrations(dialect),
+    ...newsroomMigrations(dialect),
+    ...mailMigrations(dialect),
+    ...opsMigrations(dialect),
   };
 }
 

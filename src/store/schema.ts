@@ -1,4 +1,8 @@
 import type { Generated } from 'kysely';
+import type { SearchTables } from './schema-search.ts';
+import type { NewsroomTables } from './schema-newsroom.ts';
+import type { MailTables } from './schema-mail.ts';
+import type { OpsTables } from './schema-ops.ts';
 
 // Row types as stored. Timestamps are ISO-8601 UTC strings on both databases, so they sort
 // and compare the same way in SQLite and PostgreSQL.
@@ -219,7 +223,7 @@ export interface RateLimitTable {
   hits: number;
 }
 
-export interface DB {
+export interface DB extends SearchTables, NewsroomTables, MailTables, OpsTables {
   publications: PublicationTable;
   issues: IssueTable;
   articles: ArticleTable;

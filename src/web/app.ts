@@ -21,6 +21,10 @@ import { paymentRoutes } from './routes/payments.ts';
 import { downloadRoutes } from './routes/downloads.ts';
 import { textEditionRoutes } from './routes/text-edition.ts';
 import { printRoutes } from './routes/print.ts';
+import { searchRoutes } from './routes/search.ts';
+import { mailRoutes } from './routes/mail.ts';
+import { adminEditorRoutes } from './routes/admin/editor.ts';
+import { adminOfficeRoutes } from './routes/admin/office.ts';
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
 import fastifyCsrf from '@fastify/csrf-protection';
@@ -156,6 +160,10 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
   await app.register(downloadRoutes(ctx));
   await app.register(textEditionRoutes(ctx));
   await app.register(printRoutes(ctx));
+  await app.register(searchRoutes(ctx));
+  await app.register(mailRoutes(ctx));
+  await app.register(adminEditorRoutes(ctx));
+  await app.register(adminOfficeRoutes(ctx));
   return app;
 }
 
