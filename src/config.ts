@@ -12,6 +12,8 @@ export interface Config {
   /** Comma-separated proxy addresses/CIDRs whose X-Forwarded-* headers are trusted. Empty: none. */
   trustProxy: string[];
   logLevel: string;
+  /** Bearer token that lets a remote scraper read /metrics (METRICS_TOKEN); null: this machine only. */
+  metricsToken: string | null;
   /** SMTP server for outgoing mail; null: mail goes to DATA_DIR/mail/. */
   smtpUrl: string | null;
   mailFrom: string;
@@ -49,6 +51,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     : null;
   return {
     port, host, dataDir, databaseUrl, baseUrl, trustProxy, logLevel: env.LOG_LEVEL ?? 'info',
+    metricsToken: env.METRICS_TOKEN?.trim() || null,
     smtpUrl: env.SMTP_URL?.trim() || null,
     mailFrom: env.MAIL_FROM ?? `Masthead <no-reply@${new URL(baseUrl).hostname}>`,
     meterLimit,

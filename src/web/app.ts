@@ -25,11 +25,14 @@ import { searchRoutes } from './routes/search.ts';
 import { mailRoutes } from './routes/mail.ts';
 import { adminEditorRoutes } from './routes/admin/editor.ts';
 import { adminOfficeRoutes } from './routes/admin/office.ts';
+import { staffGate } from './admin/shell.tsx';
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
 import fastifyCsrf from '@fastify/csrf-protection';
 import { resolveViewer } from '../auth/viewer.ts';
 import type { SessionInfo } from '../store/users.ts';
+import { requestIdGenerator } from '../ops/request-id.ts';
+import { observeRequest } from '../ops/metrics.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -75,6 +78,7 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
     logger,
     // X-Forwarded-* is believed only from the proxies an operator lists in TRUST_PROXY.
     trustProxy: ctx.config.trustProxy.length ? ctx.config.trustProxy : false,
+    genReqId: requestIdGenerator(ctx.config.trustProxy),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
     bodyLimit: 1024 * 1024,
   });
@@ -89,15 +93,17 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
 
   app.decorateRequest('viewer', null as never);
   app.decorateRequest('session', null as never);
-  app.addHook('onRequest', async (req) => {
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-request-id', req.id);
     req.viewer = ANONYMOUS;
     req.session = null;
     // Health checks and static files need no viewer.
-    if (req.url === '/healthz' || req.url.startsWith('/favicon')) return;
+    if (req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' || req.url.startsWith('/favicon')) return;
     const r = await resolveViewer(ctx, req);
     req.viewer = r.viewer;
     req.session = r.session;
   });
+  app.addHook('onRequest', staffGate(ctx));
 
   // Every state-changing request: same-origin only, and a CSRF token (forms carry `_csrf`).
   // Webhooks are signed instead; Bearer-token API calls carry no cookie to abuse.
@@ -115,6 +121,7 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
     }
     app.csrfProtection(req, reply, done);
   });
+  app.addHook('onResponse', async (req, reply) => observeRequest(req.method, req.routeOptions.url, reply.statusCode, reply.elapsedTime / 1000));
   app.addHook('onSend', async (_req, reply, payload) => {
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) if (!reply.hasHeader(k)) reply.header(k, v);
     return payload;

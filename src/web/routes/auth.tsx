@@ -7,6 +7,7 @@ import { safeNext, startSession, endSession, personal, mailInBackground } from '
 import { findUserByEmail, createUser, isPlausibleEmail, normalizeEmail, createAuthToken, peekAuthToken, consumeAuthToken, updateUser, deleteAllSessions, findUser, revokeAuthTokens } from '../../store/users.ts';
 import { hashPassword, verifyPassword, passwordProblem } from '../../auth/passwords.ts';
 import { hitAndCheck, takeHits, refundHits, LIMITS } from '../../store/rate-limits.ts';
+import { countSignInFailure } from '../../ops/metrics.ts';
 
 type Body = Record<string, string | undefined>;
 
@@ -53,12 +54,14 @@ export const authRoutes = (ctx: AppContext): FastifyPluginAsync => async (app) =
     const wait = await takeHits(db, buckets);
     if (wait) {
       req.log.warn({ event: 'login_blocked', ip: req.ip, retryAfter: wait }, 'sign-in rate limited');
+      countSignInFailure('rate_limited');
       return tooMany(reply, site, wait);
     }
     const user = isPlausibleEmail(email) ? await findUserByEmail(db, email) : null;
     const ok = await verifyPassword(user?.password_hash ?? null, b.password ?? '');
     if (!user || !ok) {
       req.log.warn({ event: 'login_failed', ip: req.ip, userId: user?.id ?? null, reason: user ? 'bad_password' : 'no_account' }, 'sign-in failed');
+      countSignInFailure(user ? 'bad_password' : 'no_account');
       // The same answer whether or not the account exists.
       reply.code(401);
       return sendHtml(personal(reply), renderPage(LoginPage({ site, csrf: reply.generateCsrf(), next, email, error: 'That e-mail address and password do not match. Try again, or get a sign-in link by e-mail.' })));
@@ -69,6 +72,7 @@ export const authRoutes = (ctx: AppContext): FastifyPluginAsync => async (app) =
       // password sees this answer.)
       await refundHits(db, buckets);
       req.log.warn({ event: 'login_failed', ip: req.ip, userId: user.id, reason: 'unverified' }, 'sign-in before the address was confirmed');
+      countSignInFailure('unverified');
       reply.code(403);
       return sendHtml(personal(reply), renderPage(LoginPage({ site, csrf: reply.generateCsrf(), next, email, error: 'Please confirm your e-mail address first: open the link in the mail we sent you, or get a new sign-in link below.' })));
     }
@@ -118,6 +122,7 @@ export const authRoutes = (ctx: AppContext): FastifyPluginAsync => async (app) =
     const t = await consumeAuthToken(db, req.params.token, 'signin');
     if (!t) {
       req.log.warn({ event: 'login_failed', ip: req.ip, reason: 'bad_link' }, 'sign-in link refused');
+      countSignInFailure('bad_link');
       reply.code(410);
       return sendHtml(personal(reply), renderPage(MessagePage({ site, title: 'This link has expired', children: <p>Sign-in links work once, within 15 minutes. <a href="/login">Get a new one</a>.</p> })));
     }
