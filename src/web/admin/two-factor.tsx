@@ -1,0 +1,205 @@
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { AppContext } from '../context.ts';
+import { AdminBarePage, AdminPage, audit, sendAdmin, staffState } from './shell.tsx';
+import { checkTotpCode, groupSecret, newTotpSecret, otpauthUri, qrDataUrl } from './totp.ts';
+import { getTotp, markSessionVerified, removeTotp, startTotpEnrolment, useTotpStep } from '../../store/newsroom.ts';
+import { hitAndCheck } from '../../store/rate-limits.ts';
+import { safeNext } from '../session.ts';
+
+// Two-factor sign-in for staff: enrolment with a QR code, the code asked once per session (and
+// again after MFA_TTL_MS) before the admin area opens, and a reset that needs a current code.
+
+type Body = Record<string, string | undefined>;
+
+/** Wrong codes allowed per account in 15 minutes (a 6-digit code: 10 guesses are 1 in 100,000). */
+const CODE_LIMIT = { windowSec: 900, max: 10 };
+/** A pending enrolment's secret is shown again on reload for this long. */
+const PENDING_MS = 15 * 60_000;
+
+function nextOf(req: FastifyRequest): string {
+  const raw = (req.method === 'GET' ? (req.query as Body).next : (req.body as Body | undefined)?.next) ?? '/admin';
+  const n = safeNext(raw);
+  return n.startsWith('/admin') && !n.startsWith('/admin/2fa') ? n : '/admin';
+}
+
+function CodeField({ label = 'Six-digit code from your authenticator app' }: { label?: string }) {
+  return (
+    <>
+      <label for="code">{label}</label>
+      <input id="code" name="code" type="text" inputMode="numeric" autocomplete="one-time-code" pattern="[0-9 ]{6,7}" maxLength={7} required />
+    </>
+  );
+}
+
+export const twoFactorRoutes = (ctx: AppContext): FastifyPluginAsync => async (app) => {
+  const db = ctx.store.db;
+
+  /** Counts an attempt; false (and the answer sent) when there were too many. */
+  async function attemptAllowed(req: FastifyRequest, reply: FastifyReply, userId: number): Promise<boolean> {
+    if (await hitAndCheck(db, `totp:user:${userId}`, CODE_LIMIT)) return true;
+    req.log.warn({ event: 'totp_blocked', userId }, 'too many two-factor codes');
+    const s = staffState(req)!;
+    reply.header('retry-after', '900');
+    sendAdmin(reply, (
+      <AdminBarePage site={s.site} title="Too many attempts">
+        <h1>Too many attempts</h1>
+        <p>For your safety, codes are paused for this account for up to 15 minutes. Check that your phone's clock is right, then try again.</p>
+      </AdminBarePage>
+    ), 429);
+    return false;
+  }
+
+  async function verifyPage(req: FastifyRequest, reply: FastifyReply, error: string | null, status = 200) {
+    const s = staffState(req)!;
+    return sendAdmin(reply, (
+      <AdminBarePage site={s.site} title="Two-factor sign-in">
+        <h1>Two-factor sign-in</h1>
+        <p>Signed in as <strong>{s.user.email}</strong>. Open your authenticator app and enter the code it shows for {s.site.name}.</p>
+        {error ? <p class="prompt alert" role="alert"><strong>{error}</strong></p> : null}
+        <form method="post" action="/admin/2fa">
+          <input type="hidden" name="_csrf" value={reply.generateCsrf()} />
+          <input type="hidden" name="next" value={nextOf(req)} />
+          <CodeField />
+          <button class="btn" type="submit">Continue</button>
+        </form>
+        <p class="meta">Lost your phone? Another administrator can reset your two-factor sign-in.</p>
+      </AdminBarePage>
+    ), status);
+  }
+
+  app.get('/admin/2fa', async (req, reply) => {
+    const s = staffState(req)!;
+    const next = nextOf(req);
+    if (!s.user.totpEnabled) {
+      if (s.needsFactor) return reply.redirect(`/admin/2fa/setup?next=${encodeURIComponent(next)}`, 303);
+      return reply.redirect('/admin/2fa/settings', 303);
+    }
+    if (s.secondFactor) return reply.redirect(next, 303);
+    return verifyPage(req, reply, null);
+  });
+
+  app.post('/admin/2fa', async (req, reply) => {
+    const s = staffState(req)!;
+    const row = await getTotp(db, s.user.userId);
+    if (!row?.enabledAt) return reply.redirect('/admin/2fa', 303);
+    if (!(await attemptAllowed(req, reply, s.user.userId))) return reply;
+    const step = checkTotpCode(row.secret, (req.body as Body).code);
+    if (step === null || !(await useTotpStep(db, s.user.userId, step))) {
+      req.log.warn({ event: 'totp_failed', userId: s.user.userId }, 'wrong two-factor code');
+      return verifyPage(req, reply, step === null ? 'That code is not right. Codes change every 30 seconds: enter the one your app shows now.' : 'That code was used already. Wait for the next one.', 400);
+    }
+    await markSessionVerified(db, s.user.sessionId);
+    await audit(ctx, req, { action: 'auth.second_factor', entity: 'user', entityId: s.user.userId, before: null, after: { session: s.user.sessionId } });
+    req.log.info({ event: 'totp_passed', userId: s.user.userId }, 'second factor passed');
+    return reply.redirect(nextOf(req), 303);
+  });
+
+  async function setupPage(req: FastifyRequest, reply: FastifyReply, secret: string, error: string | null, status = 200) {
+    const s = staffState(req)!;
+    const uri = otpauthUri(secret, s.site.name, s.user.email);
+    return sendAdmin(reply, (
+      <AdminBarePage site={s.site} title="Set up two-factor sign-in">
+        <h1>Set up two-factor sign-in</h1>
+        {s.needsFactor && !s.user.totpEnabled && s.user.role === 'admin' ? <p>Administrators sign in with a second factor: a code from an authenticator app on your phone.</p> : null}
+        <ol class="steps">
+          <li>Open an authenticator app (such as Aegis, FreeOTP, Google Authenticator or 1Password).</li>
+          <li>
+            Scan this code, or type the key below into the app.
+            <img class="qr" src={await qrDataUrl(uri)} width={200} height={200} alt={`QR code of the two-factor key for ${s.user.email}`} />
+            <p>Key: <code class="secret" id="totp-secret">{groupSecret(secret)}</code></p>
+          </li>
+          <li>Enter the code the app shows, to confirm.</li>
+        </ol>
+        {error ? <p class="prompt alert" role="alert"><strong>{error}</strong></p> : null}
+        <form method="post" action="/admin/2fa/setup">
+          <input type="hidden" name="_csrf" value={reply.generateCsrf()} />
+          <input type="hidden" name="next" value={nextOf(req)} />
+          <CodeField />
+          <button class="btn" type="submit">Turn on two-factor sign-in</button>
+        </form>
+      </AdminBarePage>
+    ), status);
+  }
+
+  app.get('/admin/2fa/setup', async (req, reply) => {
+    const s = staffState(req)!;
+    // Two-factor already in force: a new key only through the reset, which asks for a code.
+    if (s.user.totpEnabled) return reply.redirect('/admin/2fa/settings', 303);
+    const cur = await getTotp(db, s.user.userId);
+    let secret = cur && !cur.enabledAt ? cur.secret : null;
+    const pendingSince = cur ? (await db.selectFrom('user_totp').select('created_at').where('user_id', '=', s.user.userId).executeTakeFirst())?.created_at : null;
+    if (!secret || !pendingSince || Date.now() - Date.parse(pendingSince) > PENDING_MS) {
+      secret = newTotpSecret();
+      if (!(await startTotpEnrolment(db, s.user.userId, secret))) return reply.redirect('/admin/2fa/settings', 303);
+    }
+    return setupPage(req, reply, secret, null);
+  });
+
+  app.post('/admin/2fa/setup', async (req, reply) => {
+    const s = staffState(req)!;
+    const cur = await getTotp(db, s.user.userId);
+    if (!cur || cur.enabledAt) return reply.redirect('/admin/2fa/settings', 303);
+    if (!(await attemptAllowed(req, reply, s.user.userId))) return reply;
+    const step = checkTotpCode(cur.secret, (req.body as Body).code);
+    if (step === null || !(await useTotpStep(db, s.user.userId, step, true))) {
+      return setupPage(req, reply, cur.secret, 'That code is not right. Check that you scanned the code above (or typed the key) and enter the code the app shows now.', 400);
+    }
+    await markSessionVerified(db, s.user.sessionId);
+    await audit(ctx, req, { action: 'totp.enrol', entity: 'user', entityId: s.user.userId, before: { totp: false }, after: { totp: true } });
+    req.log.info({ event: 'totp_enrolled', userId: s.user.userId }, 'two-factor sign-in turned on');
+    const next = nextOf(req);
+    return reply.redirect(next === '/admin' ? '/admin/2fa/settings?done=on' : next, 303);
+  });
+
+  app.get('/admin/2fa/settings', async (req, reply) => {
+    const s = staffState(req)!;
+    if (s.needsFactor && !s.secondFactor) return reply.redirect('/admin/2fa?next=%2Fadmin%2F2fa%2Fsettings', 303);
+    const done = (req.query as Body).done;
+    return sendAdmin(reply, (
+      <AdminPage site={s.site} staff={s.user} csrf={reply.generateCsrf()} title="Two-factor sign-in" active="security"
+        notice={done === 'on' ? 'Two-factor sign-in is on.' : done === 'off' ? 'Two-factor sign-in is off.' : null}>
+        <h1>Two-factor sign-in</h1>
+        {s.user.totpEnabled ? (
+          <>
+            <p>Two-factor sign-in is <strong>on</strong>: each new session asks for a code from your authenticator app.</p>
+            <h2>New phone?</h2>
+            <p>Reset it with a current code from your old app, then scan a new QR code.{s.user.role === 'admin' ? ' Administrators must set it up again right away.' : ''}</p>
+            <form method="post" action="/admin/2fa/reset">
+              <input type="hidden" name="_csrf" value={reply.generateCsrf()} />
+              <CodeField label="Current six-digit code" />
+              <button class="btn" type="submit">Reset two-factor sign-in</button>
+            </form>
+          </>
+        ) : (
+          <>
+            <p>Two-factor sign-in is <strong>off</strong> for your account. With it on, a stolen password alone cannot open the admin area.</p>
+            <p><a class="btn" href="/admin/2fa/setup?next=%2Fadmin">Set up two-factor sign-in</a></p>
+          </>
+        )}
+      </AdminPage>
+    ));
+  });
+
+  app.post('/admin/2fa/reset', async (req, reply) => {
+    const s = staffState(req)!;
+    if (!s.secondFactor) return reply.redirect('/admin/2fa', 303);
+    const cur = await getTotp(db, s.user.userId);
+    if (!cur?.enabledAt) return reply.redirect('/admin/2fa/settings', 303);
+    if (!(await attemptAllowed(req, reply, s.user.userId))) return reply;
+    const step = checkTotpCode(cur.secret, (req.body as Body).code);
+    if (step === null || !(await useTotpStep(db, s.user.userId, step))) {
+      reply.code(400);
+      return sendAdmin(reply, (
+        <AdminPage site={s.site} staff={s.user} csrf={reply.generateCsrf()} title="Two-factor sign-in" active="security" error="That code is not right: nothing was changed.">
+          <h1>Two-factor sign-in</h1>
+          <p><a href="/admin/2fa/settings">Back</a></p>
+        </AdminPage>
+      ), 400);
+    }
+    await db.transaction().execute(async (trx) => {
+      await removeTotp(trx, s.user.userId);
+      await audit(ctx, req, { action: 'totp.reset', entity: 'user', entityId: s.user.userId, before: { totp: true }, after: { totp: false } }, trx);
+    });
+    return reply.redirect(s.user.role === 'admin' ? '/admin/2fa/setup' : '/admin/2fa/settings?done=off', 303);
+  });
+};
