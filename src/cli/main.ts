@@ -19,6 +19,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   gift: { summary: 'Create gift codes.', load: async () => (await import('./accounts.ts')).giftCommand },
   'issue-pdf': { summary: 'Upload the PDF of a print issue (subscribers download it stamped with their name).', load: async () => (await import('./issue-pdf.ts')).issuePdfCommand },
   institution: { summary: 'Institutions with access by address range, and their usage.', load: async () => (await import('./institution.ts')).institutionCommand },
+  lint: { summary: 'Editorial checks of an article, a file or the whole archive; exit 1 when something is found.', load: async () => (await import('./lint.ts')).lintCommand },
 };
 
 function overview(): string {

@@ -4,6 +4,7 @@ import { searchMigrations } from './migrations-search.ts';
 import { newsroomMigrations } from './migrations-newsroom.ts';
 import { mailMigrations } from './migrations-mail.ts';
 import { opsMigrations } from './migrations-ops.ts';
+import { lintMigrations } from './migrations-lint.ts';
 
 // Migrations are code, applied in name order inside a transaction each. Never edit one that has
 // shipped: add a new one.
@@ -300,6 +301,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     ...newsroomMigrations(dialect),
     ...mailMigrations(dialect),
     ...opsMigrations(dialect),
+    ...lintMigrations(dialect),
   };
 }
 

@@ -3,6 +3,7 @@ import type { SearchTables } from './schema-search.ts';
 import type { NewsroomTables } from './schema-newsroom.ts';
 import type { MailTables } from './schema-mail.ts';
 import type { OpsTables } from './schema-ops.ts';
+import type { LintTables } from './schema-lint.ts';
 
 // Row types as stored. Timestamps are ISO-8601 UTC strings on both databases, so they sort
 // and compare the same way in SQLite and PostgreSQL.
@@ -223,7 +224,7 @@ export interface RateLimitTable {
   hits: number;
 }
 
-export interface DB extends SearchTables, NewsroomTables, MailTables, OpsTables {
+export interface DB extends SearchTables, NewsroomTables, MailTables, OpsTables, LintTables {
   publications: PublicationTable;
   issues: IssueTable;
   articles: ArticleTable;
