@@ -19,6 +19,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   gift: { summary: 'Create gift codes.', load: async () => (await import('./accounts.ts')).giftCommand },
   'issue-pdf': { summary: 'Upload the PDF of a print issue (subscribers download it stamped with their name).', load: async () => (await import('./issue-pdf.ts')).issuePdfCommand },
   institution: { summary: 'Institutions with access by address range, and their usage.', load: async () => (await import('./institution.ts')).institutionCommand },
+  mail: { summary: 'The mail queue: run a worker, queue digests, status, requeue.', load: async () => (await import('./mail.ts')).mailCommand },
+  'issue-mail': { summary: 'Queue an issue\'s table of contents for every subscriber who wants it.', load: async () => (await import('./mail.ts')).issueMailCommand },
+  backup: { summary: 'Write a backup of the whole database to a file (safe while serving).', load: async () => (await import('./backup.ts')).backupCommand },
+  restore: { summary: 'Replace the database with a backup (checked first; all or nothing).', load: async () => (await import('./backup.ts')).restoreCommand },
   lint: { summary: 'Editorial checks of an article, a file or the whole archive; exit 1 when something is found.', load: async () => (await import('./lint.ts')).lintCommand },
 };
 
