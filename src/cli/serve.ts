@@ -5,6 +5,8 @@ import { isEmpty, ensurePublication, publicationFromEnv } from '../store/publica
 import { loadDemo } from '../demo/load.ts';
 import { createContext } from '../web/context.ts';
 import { buildApp } from '../web/app.ts';
+import { exclusively } from '../ops/exclusive.ts';
+import { drainAndClose } from '../ops/shutdown.ts';
 
 export const serveCommand: Command = {
   summary: 'Serve the site (and load the demo publication into an empty database).',
@@ -16,17 +18,22 @@ Environment: PORT (3000), HOST (0.0.0.0), DATA_DIR (./data), DATABASE_URL, BASE_
   async run({ values }) {
     const config = loadConfig();
     const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-    if (await isEmpty(store.db)) {
+    // Instances started together on an empty database: the first fills it, the others wait and find it full.
+    await exclusively(store, 'seed', async () => {
+      if (!(await isEmpty(store.db))) return;
       if (values['no-demo']) await ensurePublication(store.db, publicationFromEnv());
       else {
         const r = await loadDemo(store.db);
         process.stderr.write(`Loaded the demo publication: ${r.issues} issues, ${r.articles} articles.\n`);
       }
-    }
+    });
     const app = await buildApp(createContext(store, config), { logger: { level: config.logLevel } });
+    // The mail queue's worker (sends queued mail, queues digests); stopped before the store closes.
+    const mailWorker = (await import('../mail/queue.ts')).startMailWorker(store, config, app.log);
+    app.addHook('onClose', async () => mailWorker?.stop());
     const stop = async (signal: string) => {
       app.log.info({ signal }, 'shutting down');
-      await app.close();
+      await drainAndClose(app);
       await store.close();
       process.exit(0);
     };

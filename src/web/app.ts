@@ -32,6 +32,7 @@ import fastifyCsrf from '@fastify/csrf-protection';
 import { resolveViewer } from '../auth/viewer.ts';
 import type { SessionInfo } from '../store/users.ts';
 import { requestIdGenerator } from '../ops/request-id.ts';
+import { isDraining } from '../ops/shutdown.ts';
 import { observeRequest } from '../ops/metrics.ts';
 
 declare module 'fastify' {
@@ -95,6 +96,7 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
   app.decorateRequest('session', null as never);
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
+    if (isDraining(app)) reply.header('connection', 'close');
     req.viewer = ANONYMOUS;
     req.session = null;
     // Health checks and static files need no viewer.

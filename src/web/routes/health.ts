@@ -5,6 +5,7 @@ import type { AppContext } from '../context.ts';
 import { migrations } from '../../store/migrations.ts';
 import { metricsText } from '../../ops/metrics.ts';
 import { fromLoopback } from '../../ops/request-id.ts';
+import { isDraining } from '../../ops/shutdown.ts';
 
 // For operators and load balancers:
 //   /healthz  the process is alive and answering (no database: a slow database must not make a
@@ -29,7 +30,7 @@ export const healthRoutes = (ctx: AppContext): FastifyPluginAsync => async (app)
   app.get('/readyz', async (_req, reply) => {
     reply.header('cache-control', NO_STORE);
     const database = ctx.store.dialect;
-    if (closing) return reply.code(503).send({ status: 'unavailable', database, message: 'shutting down' });
+    if (closing || isDraining(app)) return reply.code(503).send({ status: 'unavailable', database, message: 'shutting down' });
     let applied: Set<string>;
     try {
       const rows = await sql<{ name: string }>`select name from kysely_migration`.execute(ctx.store.db);

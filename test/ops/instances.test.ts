@@ -1,0 +1,390 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { sql } from 'kysely';
+import { TEST_DB, createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { startSmtp, linkIn, type TestSmtp } from '../support/smtp.ts';
+import { findLeak, premiumArticles, type PremiumArticle } from '../support/leaks.ts';
+import { createUser, grantEntitlement } from '../../src/store/users.ts';
+import { hashPassword } from '../../src/auth/passwords.ts';
+
+// Several instances behind nginx on one PostgreSQL database, as ops/nginx/masthead.conf runs them:
+// two real `masthead serve` processes and a real nginx, all on loopback. Nothing that matters may
+// live in one process: a session, a rate-limit count, a meter count or a sign-in link made by
+// one instance works on the other, and stopping an instance under traffic fails no request.
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const BIN = path.join(ROOT, 'bin/masthead.mjs');
+const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => fs.existsSync(p)) ?? null;
+
+function skipReason(): string | false {
+  if (TEST_DB !== 'postgres') return 'several instances need PostgreSQL (SQLite is one process by design): run with --db=postgres';
+  if (!NGINX) return 'no nginx (apt-get install nginx): the two-instance test is skipped';
+  return false;
+}
+const SKIP = skipReason();
+if (SKIP) process.stdout.write(`# instances.test.ts skipped: ${SKIP}\n`);
+
+const PASSWORD = 'correct horse battery';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor(url: string, timeoutMs: number, child?: Instance): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < until) {
+    if (child && child.exitCode() !== null) throw new Error(`${child.name} exited with ${child.exitCode()}:\n${child.output()}`);
+    try {
+      const res = await fetch(url);
+      if (res.status === 200) return;
+      last = `${res.status} ${await res.text()}`;
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    await sleep(100);
+  }
+  throw new Error(`${url} not ready within ${timeoutMs} ms: ${last}${child ? `\n${child.output()}` : ''}`);
+}
+
+interface Instance {
+  name: string;
+  port: number;
+  url: string;
+  proc: ChildProcess;
+  exitCode(): number | null;
+  exited: Promise<number | null>;
+  output(): string;
+}
+
+function startInstance(name: string, port: number, env: Record<string, string>): Instance {
+  const proc = spawn(process.execPath, [BIN, 'serve'], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', TRUST_PROXY: '127.0.0.1', LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  proc.stdout!.on('data', (d) => (out += d));
+  proc.stderr!.on('data', (d) => (out += d));
+  let code: number | null = null;
+  const exited = new Promise<number | null>((resolve) => proc.on('exit', (c, sig) => {
+    code = c ?? (sig ? 128 : -1);
+    resolve(code);
+  }));
+  return { name, port, url: `http://127.0.0.1:${port}`, proc, exitCode: () => code, exited, output: () => out.slice(-4000) };
+}
+
+interface Nginx {
+  port: number;
+  url: string;
+  proc: ChildProcess;
+  dir: string;
+  log(): string;
+}
+
+/** nginx in the foreground with ops/nginx/masthead.conf, its ports and paths swapped for test ones. */
+async function startNginx(port: number, upstreams: number[]): Promise<Nginx> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'masthead-nginx-'));
+  fs.chmodSync(dir, 0o755);
+  for (const d of ['logs', 'tmp', 'conf.d']) fs.mkdirSync(path.join(dir, d), { mode: 0o755 });
+  let site = fs.readFileSync(path.join(ROOT, 'ops/nginx/masthead.conf'), 'utf8');
+  const swap = (from: RegExp, to: string) => {
+    assert.match(site, from, `ops/nginx/masthead.conf no longer has ${from}`);
+    site = site.replace(from, to);
+  };
+  swap(/server 127\.0\.0\.1:3001 /, `server 127.0.0.1:${upstreams[0]} `);
+  swap(/server 127\.0\.0\.1:3002 /, `server 127.0.0.1:${upstreams[1]} `);
+  swap(/listen 80;/, `listen 127.0.0.1:${port};`);
+  swap(/access_log \/var\/log\/nginx\/masthead\.access\.log/, `access_log ${dir}/logs/access.log`);
+  fs.writeFileSync(path.join(dir, 'conf.d/masthead.conf'), site);
+  const temp = (name: string) => `${name}_temp_path ${dir}/tmp/${name};`;
+  fs.writeFileSync(path.join(dir, 'nginx.conf'), `
+${process.getuid?.() === 0 ? 'user root;' : ''}
+daemon off;
+worker_processes 2;
+pid ${dir}/nginx.pid;
+error_log ${dir}/logs/error.log warn;
+events { worker_connections 1024; }
+http {
+  ${temp('client_body')} ${temp('proxy')} ${temp('fastcgi')} ${temp('uwsgi')} ${temp('scgi')}
+  # For the test only: which instance answered.
+  add_header X-Upstream $upstream_addr always;
+  include ${dir}/conf.d/masthead.conf;
+}
+`);
+  const check = spawnSync(NGINX!, ['-t', '-p', dir, '-c', path.join(dir, 'nginx.conf')], { encoding: 'utf8' });
+  assert.equal(check.status, 0, `nginx -t: ${check.stderr}`);
+  const proc = spawn(NGINX!, ['-p', dir, '-c', path.join(dir, 'nginx.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const url = `http://127.0.0.1:${port}`;
+  const log = () => {
+    try {
+      return fs.readFileSync(path.join(dir, 'logs/error.log'), 'utf8').slice(-4000);
+    } catch {
+      return '';
+    }
+  };
+  // /healthz answers from either instance once nginx listens.
+  await waitFor(`${url}/healthz`, 10_000);
+  return { port, url, proc, dir, log };
+}
+
+/** A browser of sorts over fetch: a cookie jar, forms with the page's CSRF token, no redirects followed. */
+class Client {
+  cookies = new Map<string, string>();
+  constructor(public origin: string) {}
+
+  private headers(extra: Record<string, string> = {}): Record<string, string> {
+    const h: Record<string, string> = { ...extra };
+    if (this.cookies.size) h.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    return h;
+  }
+
+  private keep(res: Response): void {
+    for (const c of res.headers.getSetCookie()) {
+      const [pair] = c.split(';');
+      const i = pair.indexOf('=');
+      const name = pair.slice(0, i).trim();
+      const value = pair.slice(i + 1).trim();
+      if (value === '' || /max-age=0/i.test(c)) this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+  }
+
+  async get(base: string, url: string): Promise<{ status: number; body: string; headers: Headers }> {
+    const res = await fetch(base + url, { headers: this.headers(), redirect: 'manual' });
+    this.keep(res);
+    return { status: res.status, body: await res.text(), headers: res.headers };
+  }
+
+  /** GET the form page from `formBase`, POST it to `postBase` (the same or another instance). */
+  async submit(formBase: string, postBase: string, formPath: string, action: string, fields: Record<string, string>): Promise<{ status: number; body: string; headers: Headers }> {
+    const page = await this.get(formBase, formPath);
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1]?.replace(/&amp;/g, '&');
+    assert.ok(csrf, `no CSRF token on ${formPath}`);
+    const res = await fetch(postBase + action, {
+      method: 'POST',
+      headers: this.headers({ 'content-type': 'application/x-www-form-urlencoded', origin: this.origin, 'sec-fetch-site': 'same-origin' }),
+      body: new URLSearchParams({ ...fields, _csrf: csrf }).toString(),
+      redirect: 'manual',
+    });
+    this.keep(res);
+    return { status: res.status, body: await res.text(), headers: res.headers };
+  }
+}
+
+let db: TestDatabase;
+let smtp: TestSmtp;
+let a: Instance;
+let b: Instance;
+let nginx: Nginx;
+let premium: PremiumArticle[] = [];
+let n = 0;
+
+before(async () => {
+  if (SKIP) return;
+  db = await createTestDatabase();
+  // A database nothing has touched yet: the instances migrate it and load the demo, together.
+  await sql`drop schema public cascade`.execute(db.store.db);
+  await sql`create schema public`.execute(db.store.db);
+  smtp = await startSmtp();
+  const [pa, pb, pn] = [await freePort(), await freePort(), await freePort()];
+  const env = { ...db.env, BASE_URL: `http://127.0.0.1:${pn}`, SMTP_URL: smtp.url, METER_LIMIT: '2' };
+  // Both start at once on an empty database: one loads the demo, the other waits for it.
+  a = startInstance('instance A', pa, { ...env, DATA_DIR: path.join(db.dataDir, 'a') });
+  b = startInstance('instance B', pb, { ...env, DATA_DIR: path.join(db.dataDir, 'b') });
+  await Promise.all([waitFor(`${a.url}/readyz`, 60_000, a), waitFor(`${b.url}/readyz`, 60_000, b)]);
+  nginx = await startNginx(pn, [pa, pb]);
+  premium = await premiumArticles(db.store.db);
+  assert.ok(premium.length >= 3, 'the demo has premium articles');
+});
+
+after(async () => {
+  if (SKIP) return;
+  for (const p of [a?.proc, b?.proc]) if (p && p.exitCode === null && p.signalCode === null) p.kill('SIGTERM');
+  await Promise.all([a?.exited, b?.exited]);
+  if (nginx) {
+    nginx.proc.kill('SIGQUIT');
+    await new Promise((r) => (nginx.proc.exitCode !== null ? r(null) : nginx.proc.once('exit', r)));
+    fs.rmSync(nginx.dir, { recursive: true, force: true });
+  }
+  await smtp?.close();
+  await db?.cleanup();
+});
+
+async function subscriber(): Promise<string> {
+  const email = `subscriber${++n}@example.org`;
+  const u = await createUser(db.store.db, { email, passwordHash: await hashPassword(PASSWORD), verified: true });
+  await grantEntitlement(db.store.db, { userId: u.id, plan: 'digital', endsAt: '2099-12-31T23:59:59Z', source: 'admin' });
+  return email;
+}
+
+async function reader(): Promise<string> {
+  const email = `reader${++n}@example.org`;
+  await createUser(db.store.db, { email, passwordHash: await hashPassword(PASSWORD), verified: true });
+  return email;
+}
+
+const fullText = (body: string, article: PremiumArticle) => findLeak(body, article.fragments) !== null;
+
+test('both instances started together on an empty database: migrated once, one demo publication, both ready', { skip: SKIP }, async () => {
+  const pubs = await db.store.db.selectFrom('publications').select('id').execute();
+  assert.equal(pubs.length, 1);
+  for (const i of [a, b]) {
+    const res = await fetch(`${i.url}/readyz`);
+    assert.equal(res.status, 200);
+  }
+});
+
+test('signed in through one instance, a subscriber reads premium text through the other', { skip: SKIP }, async () => {
+  const email = await subscriber();
+  const c = new Client(nginx.url);
+  // The form comes from A, the sign-in goes to B (the CSRF secret lives in a cookie, not in a process).
+  const signin = await c.submit(a.url, b.url, '/login', '/login', { email, password: PASSWORD });
+  assert.equal(signin.status, 303, signin.body.slice(0, 500));
+  const article = premium[0];
+  const onA = await c.get(a.url, `/articles/${article.slug}`);
+  assert.equal(onA.status, 200);
+  assert.ok(fullText(onA.body, article), 'full text on the instance that did not sign the reader in');
+  // Anonymous readers get the teaser only, on either instance.
+  const anon = new Client(nginx.url);
+  for (const i of [a, b]) assert.ok(!fullText((await anon.get(i.url, `/articles/${article.slug}`)).body, article));
+  // Signing out on A ends the session on B too.
+  const out = await c.submit(b.url, a.url, '/account', '/logout', {});
+  assert.equal(out.status, 303);
+  const after = await new Client(nginx.url).get(b.url, `/articles/${article.slug}`);
+  assert.ok(!fullText(after.body, article));
+});
+
+test('a sign-in link mailed by one instance works on the other, once', { skip: SKIP }, async () => {
+  const email = await reader();
+  const c = new Client(nginx.url);
+  const asked = await c.submit(a.url, a.url, '/login', '/login/link', { email });
+  assert.equal(asked.status, 200);
+  const link = new URL(linkIn(await smtp.waitForMail(email), '/login/link/'));
+  const used = await c.submit(b.url, b.url, link.pathname, link.pathname, {});
+  assert.equal(used.status, 303);
+  const account = await c.get(a.url, '/account');
+  assert.equal(account.status, 200);
+  assert.ok(account.body.includes(email));
+  const again = await new Client(nginx.url).get(a.url, link.pathname);
+  assert.equal(again.status, 410, 'the link was used up on the other instance');
+});
+
+test('the monthly meter counts reads on both instances together', { skip: SKIP }, async () => {
+  const email = await reader();
+  const c = new Client(nginx.url);
+  assert.equal((await c.submit(b.url, a.url, '/login', '/login', { email, password: PASSWORD })).status, 303);
+  const [x, y, z] = premium;
+  assert.ok(fullText((await c.get(a.url, `/articles/${x.slug}`)).body, x), 'first free read on A');
+  assert.ok(fullText((await c.get(b.url, `/articles/${y.slug}`)).body, y), 'second free read on B');
+  const third = await c.get(a.url, `/articles/${z.slug}`);
+  assert.equal(third.status, 200);
+  assert.ok(!fullText(third.body, z), 'METER_LIMIT=2 reached across both instances');
+  assert.ok(!fullText((await c.get(b.url, `/articles/${z.slug}`)).body, z));
+});
+
+test('sign-in attempts are limited across both instances behind nginx', { skip: SKIP }, async () => {
+  const email = await reader();
+  const c = new Client(nginx.url);
+  const upstreams = new Set<string>();
+  const statuses: number[] = [];
+  // LIMITS.loginFailAccount: 10 failures an hour per account, whichever instance counts them.
+  for (let i = 0; i < 11; i++) {
+    const res = await c.submit(nginx.url, nginx.url, '/login', '/login', { email, password: `wrong ${i}` });
+    statuses.push(res.status);
+    upstreams.add(res.headers.get('x-upstream') ?? '?');
+  }
+  assert.deepEqual(statuses, [...Array(10).fill(401), 429]);
+  assert.deepEqual([...upstreams].sort(), [`127.0.0.1:${a.port}`, `127.0.0.1:${b.port}`].sort(), 'nginx spread the attempts over both');
+  // The right password is refused too while the account is locked, on the other instance as well.
+  for (const i of [a, b]) assert.equal((await new Client(nginx.url).submit(i.url, i.url, '/login', '/login', { email, password: PASSWORD })).status, 429);
+});
+
+test('a scheduled article goes live on every instance at its time (page caches included)', { skip: SKIP }, async () => {
+  const row = await db.store.db.selectFrom('articles').select(['id', 'slug', 'published_at']).where('access', '=', 'free').orderBy('published_at', 'desc').executeTakeFirstOrThrow();
+  const anon = new Client(nginx.url);
+  // Warm both caches with the article live.
+  for (const i of [a, b]) assert.equal((await anon.get(i.url, `/articles/${row.slug}`)).status, 200);
+  const at = new Date(Date.now() + 2500).toISOString();
+  await db.store.db.updateTable('articles').set({ published_at: at, status: 'scheduled' }).where('id', '=', row.id).execute();
+  try {
+    for (const i of [a, b]) assert.equal((await anon.get(i.url, `/articles/${row.slug}`)).status, 404, `not yet on ${i.name}`);
+    for (const i of [a, b]) assert.ok(!(await anon.get(i.url, '/')).body.includes(`/articles/${row.slug}"`), `not on ${i.name}'s home page yet`);
+    await sleep(Date.parse(at) - Date.now() + 200);
+    for (const i of [a, b]) assert.equal((await anon.get(i.url, `/articles/${row.slug}`)).status, 200, `live on ${i.name}`);
+  } finally {
+    await db.store.db.updateTable('articles').set({ published_at: row.published_at, status: 'published' }).where('id', '=', row.id).execute();
+  }
+});
+
+test('stopping one instance mid-traffic fails no request', { skip: SKIP }, async () => {
+  const email = await subscriber();
+  const sub = new Client(nginx.url);
+  assert.equal((await sub.submit(nginx.url, nginx.url, '/login', '/login', { email, password: PASSWORD })).status, 303);
+  const slugs = (await db.store.db.selectFrom('articles').select('slug').limit(20).execute()).map((r) => r.slug);
+  const anonUrls = ['/', '/feed.xml', '/api/v1/articles?limit=5', '/healthz', ...slugs.map((s) => `/articles/${s}`)];
+
+  interface Outcome { status: number; upstream: string; error?: string; at: number; kind: string }
+  const outcomes: Outcome[] = [];
+  const t0 = Date.now();
+  let stopAt = Infinity;
+  let stoppedIn = Infinity;
+  const runFor = 6000;
+  const record = (kind: string, p: Promise<{ status: number; headers: Headers }>) =>
+    p.then(
+      (r) => outcomes.push({ kind, status: r.status, upstream: r.headers.get('x-upstream') ?? '', at: Date.now() - t0 }),
+      (err: Error) => outcomes.push({ kind, status: 0, upstream: '', error: err.message, at: Date.now() - t0 }),
+    );
+
+  const anonymous = async (w: number) => {
+    const c = new Client(nginx.url);
+    for (let i = w; Date.now() - t0 < runFor; i++) await record('anonymous', c.get(nginx.url, anonUrls[i % anonUrls.length]));
+  };
+  const subscribed = async () => {
+    for (let i = 0; Date.now() - t0 < runFor; i++) await record('subscriber', sub.get(nginx.url, `/articles/${premium[i % premium.length].slug}`));
+  };
+  const signIns = async () => {
+    while (Date.now() - t0 < runFor) {
+      const other = await subscriber();
+      await record('sign-in', new Client(nginx.url).submit(nginx.url, nginx.url, '/login', '/login', { email: other, password: PASSWORD }));
+    }
+  };
+  const stopper = async () => {
+    await sleep(2000);
+    stopAt = Date.now() - t0;
+    a.proc.kill('SIGTERM');
+    const code = await a.exited;
+    stoppedIn = Date.now() - t0 - stopAt;
+    assert.equal(code, 0, `instance A stops cleanly:\n${a.output()}`);
+  };
+  await Promise.all([...Array.from({ length: 12 }, (_, w) => anonymous(w)), subscribed(), subscribed(), signIns(), signIns(), stopper()]);
+
+  const expected: Record<string, number> = { anonymous: 200, subscriber: 200, 'sign-in': 303 };
+  const failed = outcomes.filter((o) => o.status !== expected[o.kind]);
+  const aAddr = `127.0.0.1:${a.port}`;
+  const served = (o: Outcome) => o.upstream.split(', ').pop();
+  const before = outcomes.filter((o) => o.at < stopAt);
+  const after = outcomes.filter((o) => o.at > stopAt + 500);
+  process.stdout.write(`# ${outcomes.length} requests in ${runFor} ms, A stopped at ${stopAt} ms and exited ${stoppedIn} ms later; ${before.filter((o) => served(o) === aAddr).length} answered by A before; ${outcomes.filter((o) => o.upstream.includes(',')).length} retried on B by nginx\n`);
+  assert.deepEqual(failed.slice(0, 10), [], `failed requests (${failed.length}); nginx error log:\n${nginx.log()}`);
+  assert.ok(before.some((o) => served(o) === aAddr), 'A was serving before it was stopped');
+  assert.ok(after.length > 50 && after.every((o) => served(o) === `127.0.0.1:${b.port}`), 'B serves everything once A is gone');
+  assert.ok(outcomes.filter((o) => o.kind === 'sign-in').length >= 3);
+  // Graceful, not slow: open keep-alive connections do not hold the process for nginx's idle timeout.
+  assert.ok(stoppedIn < 10_000, `A took ${stoppedIn} ms to stop`);
+  // Premium text still reaches the subscriber, and only the subscriber.
+  assert.ok(fullText((await sub.get(nginx.url, `/articles/${premium[0].slug}`)).body, premium[0]));
+});
