@@ -37,7 +37,7 @@ const MAIL_QUEUE = 'masthead_mail_queue_depth';
 // Registered only while the database has a mail queue (a gauge without labels always shows a value).
 export const mailQueueDepth = new client.Gauge({
   name: MAIL_QUEUE,
-  help: 'Mails waiting to be sent (mail_queue rows without sent_at); absent when there is no mail queue.',
+  help: 'Mails waiting to be sent (mail_queue rows with status queued, retries included); absent without a mail queue.',
   registers: [],
 });
 
@@ -63,7 +63,7 @@ export function observeRequest(method: string, route: string | null | undefined,
  */
 export async function collectMailQueue(db: Kysely<any>): Promise<void> {
   try {
-    const r = await sql<{ n: number | string }>`select count(*) as n from mail_queue where sent_at is null`.execute(db);
+    const r = await sql<{ n: number | string }>`select count(*) as n from mail_queue where status = 'queued'`.execute(db);
     mailQueueDepth.set(Number(r.rows[0]?.n ?? 0));
     if (!registry.getSingleMetric(MAIL_QUEUE)) registry.registerMetric(mailQueueDepth);
   } catch {

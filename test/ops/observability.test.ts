@@ -11,6 +11,8 @@ import { loadConfig } from '../../src/config.ts';
 import { loadDemo } from '../../src/demo/load.ts';
 import { openStore } from '../../src/store/db.ts';
 import { observeSearch } from '../../src/ops/metrics.ts';
+import { enqueueMail, queueCounts } from '../../src/mail/queue.ts';
+import { createUser } from '../../src/store/users.ts';
 
 // What an operator sees: request ids in every log line and in the response, /metrics for
 // Prometheus (only for this machine or a scraper with the token), /healthz and /readyz.
@@ -176,23 +178,27 @@ test('/metrics: request durations by route pattern, sign-in failures, search lat
   assert.ok(sample(after, 'masthead_process_resident_memory_bytes') ?? sample(after, 'masthead_nodejs_heap_size_used_bytes'));
 });
 
-test('/metrics reports the mail queue depth when there is a mail queue', async () => {
-  const exists = async () => {
-    try {
-      await sql`select 1 from mail_queue where 1 = 0`.execute(t.store.db);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  if (!(await exists())) {
-    // Before the mail queue exists the gauge is left out, and nothing fails.
-    assert.equal(sample(await scrape(), 'masthead_mail_queue_depth'), null);
-    await sql`create table mail_queue (id integer primary key, sent_at text)`.execute(t.store.db);
-    await sql`insert into mail_queue (id, sent_at) values (1, null), (2, null), (3, '2025-01-01T00:00:00Z')`.execute(t.store.db);
+test('/metrics reports the mail queue depth: mails waiting to be sent', async () => {
+  const depth = async () => sample(await scrape(), 'masthead_mail_queue_depth');
+  const before = (await queueCounts(t.store.db)).queued;
+  assert.equal(await depth(), before);
+  const user = await createUser(t.store.db, { email: `queue${Date.now()}@example.org`, verified: true });
+  for (const k of ['a', 'b']) {
+    await enqueueMail(t.store.db, { idemKey: `metrics-test:${user.id}:${k}`, kind: 'digest', userId: user.id, to: user.email, payload: null });
   }
-  const pending = await sql<{ n: number }>`select count(*) as n from mail_queue where sent_at is null`.execute(t.store.db);
-  assert.equal(sample(await scrape(), 'masthead_mail_queue_depth'), Number(pending.rows[0].n));
+  assert.equal(await depth(), before + 2);
+  // Without a mail queue (an older database), the gauge is left out and nothing fails.
+  const d = await createTestDatabase();
+  const app = await buildApp(createContext(d.store, loadConfig({ ...d.env, BASE_URL: 'http://masthead.test' })));
+  try {
+    await sql`drop table mail_queue`.execute(d.store.db);
+    const text = await scrape(app);
+    assert.equal(sample(text, 'masthead_mail_queue_depth'), null);
+    assert.match(text, /masthead_http_request_duration_seconds/);
+  } finally {
+    await app.close();
+    await d.cleanup();
+  }
 });
 
 test('/metrics is for this machine or the token holder, not for the world through a proxy', async () => {
