@@ -559,7 +559,9 @@ export function checkTypography(doc: LintDocument): LintFinding[] {
         });
       }
       // Double spaces.
-      const runs = [...prose.matchAll(/(?<=\S)[ \u00a0]{2,}(?=\S)/g)].filter((m) => !LIST_MARKER_RE.test(prose.slice(0, m.index)));
+      // Runs of spaces in prose; masked code and addresses are blanks in `prose` but not spaces in the text.
+      const runs = [...prose.matchAll(/(?<=\S)[ \u00a0]{2,}(?=\S)/g)].filter((m) =>
+        !LIST_MARKER_RE.test(prose.slice(0, m.index)) && /^[ \u00a0]+$/.test(field.text.slice(start + m.index, start + m.index + m[0].length)));
       if (runs.length) {
         const r = start + runs[0].index;
         const ex = excerptAround(field.text, r, r + runs[0][0].length, 1, 1);

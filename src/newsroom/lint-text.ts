@@ -198,28 +198,30 @@ export function sentenceAt(list: Span[], offset: number): number {
 export const MAX_EXCERPT = 160;
 
 /**
- * A verbatim slice of `text` around [start, end): `wordsBefore` and `wordsAfter` words of
- * context, never across a line break, at most MAX_EXCERPT characters.
+ * A verbatim slice of `text` around [start, end): the words [start, end) touches, plus
+ * `wordsBefore` and `wordsAfter` words of context, never across a line break, at most
+ * MAX_EXCERPT characters.
  */
 export function excerptAround(text: string, start: number, end: number, wordsBefore = 3, wordsAfter = 3): Span {
+  const ws = (c: string | undefined) => c === undefined || /\s/.test(c);
   let s = start;
-  let words = 0;
-  while (s > 0 && text[s - 1] !== '\n') {
-    if (/\s/.test(text[s - 1]) && s < start && !/\s/.test(text[s])) {
-      if (++words > wordsBefore) break;
-    }
-    s--;
+  while (s > 0 && !ws(text[s - 1]) && !ws(text[s])) s--;
+  let e = Math.max(end, start);
+  while (e < text.length && !ws(text[e]) && e > 0 && !ws(text[e - 1])) e++;
+  for (let k = 0; k < wordsBefore; k++) {
+    let p = s;
+    while (p > 0 && ws(text[p - 1]) && text[p - 1] !== '\n') p--;
+    if (p === 0 || text[p - 1] === '\n') break;
+    while (p > 0 && !ws(text[p - 1])) p--;
+    s = p;
   }
-  while (s < start && /\s/.test(text[s])) s++;
-  let e = end;
-  words = 0;
-  while (e < text.length && text[e] !== '\n') {
-    if (/\s/.test(text[e]) && e > end && !/\s/.test(text[e - 1])) {
-      if (++words >= wordsAfter) break;
-    }
-    e++;
+  for (let k = 0; k < wordsAfter; k++) {
+    let p = e;
+    while (p < text.length && ws(text[p]) && text[p] !== '\n') p++;
+    if (p >= text.length || text[p] === '\n') break;
+    while (p < text.length && !ws(text[p])) p++;
+    e = p;
   }
-  while (e > end && /\s/.test(text[e - 1])) e--;
   if (e - s > MAX_EXCERPT) {
     const room = Math.max(0, MAX_EXCERPT - (end - start));
     s = Math.max(s, start - Math.floor(room / 2));
