@@ -4,7 +4,7 @@ import type { Command } from './main.ts';
 import { loadConfig } from '../config.ts';
 import { openStore } from '../store/db.ts';
 import { ensurePublication, publicationFromEnv } from '../store/publication.ts';
-import { parseImportFile } from '../domain/importers/index.ts';
+import { parseImportFileAsync } from '../domain/importers/index.ts';
 import { saveArticles, type SaveOverrides } from '../commands/save-articles.ts';
 import { InputError, type ImportedArticle } from '../domain/types.ts';
 
@@ -70,11 +70,11 @@ nothing is written and the exit code is 1.`,
       if (target === '-') {
         const fmt = String(values.format ?? 'txt');
         if (fmt !== 'txt' && fmt !== 'md') throw new InputError(`--format must be txt or md, got "${fmt}"`);
-        items = [{ file: '<stdin>', article: parseImportFile(`stdin.${fmt}`, fs.readFileSync(0)) }];
+        items = [{ file: '<stdin>', article: await parseImportFileAsync(`stdin.${fmt}`, fs.readFileSync(0)) }];
       } else {
         const files = collectFiles(target);
         if (files.length > 1 && overrides.pageFirst !== undefined) throw new InputError('--page applies to one file; give each file its own `pages:` in its front matter');
-        items = files.map((f) => ({ file: f, article: parseImportFile(f, fs.readFileSync(f)) }));
+        items = await Promise.all(files.map(async (f) => ({ file: f, article: await parseImportFileAsync(f, fs.readFileSync(f)) })));
       }
     } catch (err) {
       if (err instanceof InputError) {

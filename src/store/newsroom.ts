@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { DB } from './schema.ts';
 
 // The newsroom's own tables: audit log, two-factor sign-in, article revisions.
@@ -118,4 +118,99 @@ export async function staffFactors(db: Kysely<DB>, userId: number, sessionId: nu
     .where('users.id', '=', userId)
     .executeTakeFirst();
   return { totpEnabled: Boolean(r?.enabled_at), verifiedAt: r?.verified_at ?? null };
+}
+
+// ---------------------------------------------------------------- article revisions
+
+export interface RevisionRow {
+  id: number;
+  articleId: number;
+  createdAt: string;
+  userEmail: string;
+  note: string;
+  snapshot: string;
+}
+
+export async function addRevision(db: Kysely<DB>, r: { articleId: number; userId: number | null; userEmail: string; note: string; snapshot: unknown }): Promise<number> {
+  const row = await db.insertInto('article_revisions').values({
+    article_id: r.articleId, created_at: new Date().toISOString(), user_id: r.userId, user_email: r.userEmail, note: r.note.slice(0, 500), snapshot: JSON.stringify(r.snapshot),
+  }).returning('id').executeTakeFirstOrThrow();
+  return row.id;
+}
+
+export async function listRevisions(db: Kysely<DB>, articleId: number): Promise<Omit<RevisionRow, 'snapshot'>[]> {
+  const rows = await db.selectFrom('article_revisions').select(['id', 'article_id', 'created_at', 'user_email', 'note'])
+    .where('article_id', '=', articleId).orderBy('id', 'desc').execute();
+  return rows.map((r) => ({ id: r.id, articleId: r.article_id, createdAt: r.created_at, userEmail: r.user_email, note: r.note }));
+}
+
+/** A revision and the one saved before it (for "what changed"). */
+export async function getRevision(db: Kysely<DB>, articleId: number, id: number): Promise<{ rev: RevisionRow; previous: RevisionRow | null; latestId: number } | null> {
+  const cols = ['id', 'article_id', 'created_at', 'user_email', 'note', 'snapshot'] as const;
+  const toRow = (r: { id: number; article_id: number; created_at: string; user_email: string; note: string; snapshot: string }): RevisionRow =>
+    ({ id: r.id, articleId: r.article_id, createdAt: r.created_at, userEmail: r.user_email, note: r.note, snapshot: r.snapshot });
+  const rev = await db.selectFrom('article_revisions').select(cols).where('article_id', '=', articleId).where('id', '=', id).executeTakeFirst();
+  if (!rev) return null;
+  const prev = await db.selectFrom('article_revisions').select(cols).where('article_id', '=', articleId).where('id', '<', id).orderBy('id', 'desc').limit(1).executeTakeFirst();
+  const latest = await db.selectFrom('article_revisions').select('id').where('article_id', '=', articleId).orderBy('id', 'desc').limit(1).executeTakeFirstOrThrow();
+  return { rev: toRow(rev), previous: prev ? toRow(prev) : null, latestId: latest.id };
+}
+
+// ---------------------------------------------------------------- the admin's list of articles
+
+export type ListedState = 'draft' | 'scheduled' | 'published';
+
+export interface AdminArticleRow {
+  id: number;
+  slug: string;
+  title: string;
+  state: ListedState;
+  access: 'free' | 'premium';
+  publishedAt: string | null;
+  updatedAt: string;
+  issue: { year: number; month: number } | null;
+  pageFirst: number | null;
+  pageLast: number | null;
+}
+
+/** What readers see of an article now: a draft, scheduled (not yet visible), or published. */
+export function listedState(status: string, publishedAt: string | null, now: string): ListedState {
+  if (status === 'draft') return 'draft';
+  return publishedAt !== null && publishedAt <= now ? 'published' : 'scheduled';
+}
+
+/** Every article (drafts and scheduled ones too), most recently changed first; q searches titles. */
+export async function listAdminArticles(db: Kysely<DB>, opts: { q?: string; state?: ListedState | null; limit: number; offset: number; now?: string }): Promise<{ items: AdminArticleRow[]; total: number }> {
+  const now = opts.now ?? new Date().toISOString();
+  let q = db.selectFrom('articles').leftJoin('issues', 'issues.id', 'articles.issue_id');
+  const term = (opts.q ?? '').trim().toLowerCase();
+  if (term) {
+    const like = `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    q = q.where(sql<boolean>`lower(articles.title) like ${like} escape '\\'`);
+  }
+  if (opts.state === 'draft') q = q.where('articles.status', '=', 'draft');
+  else if (opts.state === 'scheduled') q = q.where('articles.status', '!=', 'draft').where((eb) => eb.or([eb('articles.published_at', 'is', null), eb('articles.published_at', '>', now)]));
+  else if (opts.state === 'published') q = q.where('articles.status', '!=', 'draft').where('articles.published_at', '<=', now);
+  const [rows, total] = await Promise.all([
+    q.select(['articles.id', 'articles.slug', 'articles.title', 'articles.status', 'articles.access', 'articles.published_at', 'articles.updated_at', 'articles.page_first', 'articles.page_last', 'issues.year', 'issues.month'])
+      .orderBy('articles.updated_at', 'desc').orderBy('articles.id', 'desc').limit(opts.limit).offset(opts.offset).execute(),
+    q.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow(),
+  ]);
+  return {
+    items: rows.map((r) => ({
+      id: r.id, slug: r.slug, title: r.title, state: listedState(r.status, r.published_at, now), access: r.access, publishedAt: r.published_at, updatedAt: r.updated_at,
+      issue: r.year != null && r.month != null ? { year: r.year, month: r.month } : null, pageFirst: r.page_first, pageLast: r.page_last,
+    })),
+    total: Number(total.n),
+  };
+}
+
+export async function articleRef(db: Kysely<DB>, id: number): Promise<{ id: number; slug: string; updatedAt: string } | null> {
+  const r = await db.selectFrom('articles').select(['id', 'slug', 'updated_at']).where('id', '=', id).executeTakeFirst();
+  return r ? { id: r.id, slug: r.slug, updatedAt: r.updated_at } : null;
+}
+
+export async function articleIdBySlug(db: Kysely<DB>, slug: string): Promise<number | null> {
+  const r = await db.selectFrom('articles').select('id').where('slug', '=', slug).executeTakeFirst();
+  return r?.id ?? null;
 }

@@ -3,9 +3,11 @@
 import { InputError, type ImportedArticle } from '../types.ts';
 import { parseMarkdown } from './markdown.ts';
 import { parsePlainText } from './plaintext.ts';
+import { parseDocx } from './docx.ts';
 
 export { parseMarkdown } from './markdown.ts';
 export { parsePlainText } from './plaintext.ts';
+export { parseDocx } from './docx.ts';
 
 export const SUPPORTED_EXTENSIONS = ['.txt', '.md', '.markdown'] as const;
 
@@ -82,4 +84,13 @@ export function parseImportFile(file: string, content: Buffer | string): Importe
   }
   const text = typeof content === 'string' ? content : decodeUtf8(content, file);
   return ext === '.txt' ? parsePlainText(text, file) : parseMarkdown(text, file);
+}
+
+/** Every format, Word .docx included (its conversion is asynchronous). */
+export async function parseImportFileAsync(file: string, content: Buffer | Uint8Array | string): Promise<ImportedArticle> {
+  if (extensionOf(file) === '.docx') {
+    if (typeof content === 'string') throw new InputError('a Word .docx file must be read as bytes, not text', file);
+    return parseDocx(content, file);
+  }
+  return parseImportFile(file, typeof content === 'string' ? content : Buffer.from(content.buffer, content.byteOffset, content.byteLength));
 }

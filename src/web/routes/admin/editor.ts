@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import type { AppContext } from '../../context.ts';
 import { twoFactorRoutes } from '../../admin/two-factor.tsx';
 import { auditRoutes } from '../../admin/audit-routes.tsx';
+import { articleRoutes } from '../../admin/article-routes.tsx';
+import { importRoutes } from '../../admin/import-routes.tsx';
 
 // The newsroom side of the admin area: two-factor sign-in, the audit log, the article list and
 // editor, imports, and the admin's own stylesheet and scripts (public/admin/).
@@ -28,4 +30,6 @@ export const adminEditorRoutes = (ctx: AppContext): FastifyPluginAsync => async 
   });
   await app.register(twoFactorRoutes(ctx));
   await app.register(auditRoutes(ctx));
+  await app.register(articleRoutes(ctx));
+  await app.register(importRoutes(ctx));
 };
