@@ -62,17 +62,20 @@ async function resolveTarget(store: Store | null, arg: string, format: string | 
     return { label: '<stdin>', slug: null, article: parseImportFile(`stdin.${fmt}`, text), source: text };
   }
   const stat = fs.statSync(arg, { throwIfNoEntry: false });
-  if (stat?.isDirectory()) throw new BadInput(`${arg} is a directory: lint one file, one article (by its address), or run without an argument to lint every article`);
-  if (stat?.isFile()) {
+  const fromFile = (): Target => {
+    if (stat?.isDirectory()) throw new BadInput(`${arg} is a directory: lint one file, one article (by its address), or run without an argument to lint every article`);
+    if (!stat?.isFile()) throw new BadInput(`no such file: ${arg}`);
     const bytes = fs.readFileSync(arg);
     const article = parseImportFile(arg, bytes);
     return { label: arg, slug: null, article, source: bytes.toString('utf8') };
-  }
-  if (looksLikePath(arg)) throw new BadInput(`no such file: ${arg}`);
+  };
+  // "dir/x.md" or "x.txt" is a file; a bare word is an article's address, or else a file.
+  if (looksLikePath(arg)) return fromFile();
   const db = store ?? (await openDb());
   const article = await loadArticleForLint(db, arg);
-  if (!article) throw new BadInput(`no article has the address "${arg}" (and there is no file of that name); \`masthead export\` lists the articles`);
-  return { label: arg, slug: arg, article, source: null };
+  if (article) return { label: arg, slug: arg, article, source: null };
+  if (stat) return fromFile();
+  throw new BadInput(`no article has the address "${arg}" (and there is no file of that name); \`masthead export\` lists the articles`);
 }
 
 function printText(findings: Reported[], articles: number, hidden: number): void {
@@ -137,7 +140,7 @@ ${Object.entries(RULES).map(([k, v]) => `  ${k.padEnd(22)} ${v}`).join('\n')}`,
         }
       }
       const db = store ?? (await openDb());
-      const session = createLintSession(db);
+      const session = createLintSession(db, { allTitles: targets.length === 0 });
       const reported: Reported[] = [];
       let articles = 0;
       let hidden = 0;

@@ -33,17 +33,30 @@ export interface LintOptions {
 
 /** What lintArticle reads once per run rather than once per article. */
 export interface LintSession {
-  titles(): Promise<{ slug: string; title: string }[]>;
+  /** Titles that may equal this one (a superset of those whose titleKey matches). */
+  titlesLike(title: string): Promise<{ slug: string; title: string }[]>;
   publications(): Promise<string[]>;
   latestIssues(): Promise<{ publication: string; year: number; month: number }[]>;
 }
 
-export function createLintSession(store: Store): LintSession {
+/**
+ * @param opts.allTitles read every title once (for checking the whole archive) instead of
+ *   asking the database for the few titles that share a word with each article's title.
+ */
+export function createLintSession(store: Store, opts: { allTitles?: boolean } = {}): LintSession {
   let titles: Promise<{ slug: string; title: string }[]> | null = null;
   let pubs: Promise<string[]> | null = null;
   let latest: Promise<{ publication: string; year: number; month: number }[]> | null = null;
+  const all = () => (titles ??= store.db.selectFrom('articles').select(['slug', 'title']).execute());
   return {
-    titles: () => (titles ??= store.db.selectFrom('articles').select(['slug', 'title']).execute()),
+    titlesLike(title) {
+      if (opts.allTitles) return all();
+      // The longest plain ASCII word of the title: any title equal to it, case and quotes
+      // aside, contains that word, so a substring test narrows the archive to a handful.
+      const word = (title.toLowerCase().match(/[a-z0-9]+/g) ?? []).sort((a, b) => b.length - a.length)[0];
+      if (!word || word.length < 3) return all();
+      return store.db.selectFrom('articles').select(['slug', 'title']).where(sql<string>`lower(title)`, 'like', `%${word}%`).execute();
+    },
     publications: () => (pubs ??= store.db.selectFrom('publications').select('abbreviation').execute().then((r) => r.map((p) => p.abbreviation.toUpperCase()))),
     latestIssues: () => (latest ??= (async () => {
       const rows = await store.db.selectFrom('issues').innerJoin('publications', 'publications.id', 'issues.publication_id')
@@ -64,7 +77,7 @@ export async function lintArticle(store: Store, article: ImportedArticle, opts: 
   const need = lookups(doc, siteOrigins);
   const db = store.db;
 
-  const [titles, publications, latest] = await Promise.all([session.titles(), session.publications(), session.latestIssues()]);
+  const [titles, publications, latest] = await Promise.all([session.titlesLike(article.title ?? ''), session.publications(), session.latestIssues()]);
 
   // The cited issues that exist, and every article placed in them.
   const issues: ArchiveFacts['issues'] = [...latest];

@@ -125,7 +125,15 @@ describe('date: a year that does not fit the story', () => {
       body: 'Guards were moved to the unit in February 2025. The warden said on March 3, 2015, that the transfers were routine.',
       flag: { excerpt: /March 3, 2015/, suggest: 'March 3, 2025' },
     },
+    {
+      name: 'not one keystroke off, but an own source reporting years before the events it sits among',
+      body: 'The deal was struck in March 2025. Dropsite News reported on March 30, 2019, that gang leaders were part of it.',
+      sources: ['Dropsite News'],
+      flag: { excerpt: /March 30, 2019/, suggest: 'March 30, 2025' },
+    },
     // False positives: history, references, nearby years, plans.
+    { name: 'a report two years before the story, next to its year', body: 'Prison officials filed the complaint in 2021. In December 2019, advocates reported the practice at the jail.', publishedAt: '2021-10-27', issueYear: 2021, flag: null },
+    { name: 'a different last digit is no sign of a typo', body: 'The lawsuit was filed in 2025. The AP reported on March 30, 2022, that the jail had no nurse.', flag: null },
     { name: 'the 1798 Alien Enemies Act', body: 'Trump invoked the 1798 Alien Enemies Act in March 2025.', flag: null },
     { name: 'his 2019 election', body: 'Bukele has been accused of secret negotiations with gangs after his 2019 election, PLN reported.', flag: null },
     { name: 'since 2022', body: 'The prisons have been under a state of exception since 2022, the newspaper reported.', flag: null },
