@@ -307,10 +307,10 @@ export const articleRoutes = (ctx: AppContext): FastifyPluginAsync => async (app
     const html = renderPage(ArticlePage({ a: view, site: staffState(req)!.site, viewer }));
     const other = as === 'subscriber' ? 'anonymous' : 'subscriber';
     const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;');
-    const banner = `<div class="preview-banner" role="note"><p>Preview as ${as === 'subscriber' ? 'a subscriber' : 'an anonymous reader'} · ${esc(state === 'published' ? 'published' : state === 'scheduled' ? `scheduled for ${got.rec.publishedAt ?? ''}` : 'draft: readers cannot see it')} · <a href="/admin/articles/${id}/view?as=${other}">View as ${other === 'subscriber' ? 'a subscriber' : 'an anonymous reader'}</a> · <a href="/admin/articles/${id}/edit">Back to the editor</a></p></div>`;
+    const banner = `<aside class="preview-banner" aria-label="Preview"><p>Preview as ${as === 'subscriber' ? 'a subscriber' : 'an anonymous reader'} · ${esc(state === 'published' ? 'published' : state === 'scheduled' ? `scheduled for ${got.rec.publishedAt ?? ''}` : 'draft: readers cannot see it')} · <a href="/admin/articles/${id}/view?as=${other}">View as ${other === 'subscriber' ? 'a subscriber' : 'an anonymous reader'}</a> · <a href="/admin/articles/${id}/edit">Back to the editor</a></p></aside>`;
     const out = html
       .replace('</head>', '<link rel="stylesheet" href="/admin/assets/admin.css"><meta name="robots" content="noindex, nofollow"></head>')
-      .replace(/<body>/, `<body>${banner}`);
+      .replace('<a class="skip" href="#main">Skip to content</a>', (skipLink) => skipLink + banner);
     return sendAdminHtml(reply, out);
   });
 

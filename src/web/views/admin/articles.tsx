@@ -41,7 +41,7 @@ export function ArticleListPage(p: { site: Site; staff: StaffUser; csrf: string;
       </form>
       <p role="status">{p.total} {p.total === 1 ? 'article' : 'articles'}{p.q ? ` with “${p.q}” in the title` : ''}.</p>
       {p.rows.length ? (
-        <div class="table-wrap">
+        <div class="table-wrap" role="region" aria-label="Articles" tabIndex={0}>
           <table class="admin-table">
             <caption class="visually-hidden">Articles, most recently changed first</caption>
             <thead><tr><th scope="col">Title</th><th scope="col">Status</th><th scope="col">Published / goes live</th><th scope="col">Issue, page</th><th scope="col">Changed</th></tr></thead>
@@ -328,7 +328,7 @@ export function RevisionPage(p: { site: Site; staff: StaffUser; csrf: string; id
       </p>
       <h2>Fields</h2>
       {p.fieldChanges.length ? (
-        <div class="table-wrap">
+        <div class="table-wrap" role="region" aria-label="Changed fields" tabIndex={0}>
           <table class="admin-table">
             <thead><tr><th scope="col">Field</th><th scope="col">{p.against === 'previous' ? 'Before' : 'This revision'}</th><th scope="col">{p.against === 'previous' ? 'After' : 'Current'}</th></tr></thead>
             <tbody>{p.fieldChanges.map((c) => <tr><th scope="row">{c.field}</th><td><del>{c.before || '—'}</del></td><td><ins>{c.after || '—'}</ins></td></tr>)}</tbody>
