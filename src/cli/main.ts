@@ -24,6 +24,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   backup: { summary: 'Write a backup of the whole database to a file (safe while serving).', load: async () => (await import('./backup.ts')).backupCommand },
   restore: { summary: 'Replace the database with a backup (checked first; all or nothing).', load: async () => (await import('./backup.ts')).restoreCommand },
   lint: { summary: 'Editorial checks of an article, a file or the whole archive; exit 1 when something is found.', load: async () => (await import('./lint.ts')).lintCommand },
+  'two-factor': { summary: 'Two-factor sign-in of staff: status, or reset it (a lost phone).', load: async () => (await import('./two-factor.ts')).twoFactorCommand },
 };
 
 function overview(): string {

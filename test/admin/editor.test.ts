@@ -235,3 +235,14 @@ test('the preview button renders without saving; nothing is written', async () =
   const afterRevs = await t.store.db.selectFrom('article_revisions').select('id').where('article_id', '=', id).execute();
   assert.equal(afterRevs.length, before.length);
 });
+
+test('editing an article from the archive keeps how it was as the first revision', async () => {
+  const row = await t.store.db.selectFrom('articles').select(['id', 'title']).where('slug', 'like', 'salvadoran-presidents-dark-secret%').orderBy('id').executeTakeFirstOrThrow();
+  const res = await edit(ed.browser, row.id, { title: 'A Changed Title' });
+  assert.equal(res.statusCode, 303);
+  const revs = await t.store.db.selectFrom('article_revisions').select(['note', 'user_email', 'snapshot']).where('article_id', '=', row.id).orderBy('id').execute();
+  assert.equal(revs.length, 2);
+  assert.equal(revs[0].user_email, 'archive');
+  assert.equal(JSON.parse(revs[0].snapshot).title, row.title);
+  assert.equal(JSON.parse(revs[1].snapshot).title, 'A Changed Title');
+});

@@ -9,6 +9,7 @@ import { createContext } from '../../src/web/context.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createApiToken } from '../../src/store/users.ts';
 import type { FastifyRequest } from 'fastify';
+import { runCli } from '../support/cli.ts';
 
 let t: TestApp;
 before(async () => {
@@ -145,4 +146,21 @@ test('admin stylesheet and script are served, the public site keeps its strict C
   assert.equal((await t.app.inject({ url: '/admin/assets/../../package.json' })).statusCode === 200, false);
   const home = await t.app.inject({ url: '/' });
   assert.doesNotMatch(String(home.headers['content-security-policy']), /script-src/);
+});
+
+test('an operator can reset a lost second factor from the command line; the admin must enrol again', async () => {
+  const a = await signInAs(t, 'admin');
+  assert.equal((await a.browser.get('/admin/audit')).statusCode, 200);
+  const status = await runCli(['two-factor', 'status', a.email], t.env);
+  assert.equal(status.code, 0, status.stderr);
+  assert.match(status.stdout, /two-factor sign-in on since/);
+  const r = await runCli(['two-factor', 'reset', a.email], t.env);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /must be set up again/);
+  const again = await a.browser.get('/admin/audit');
+  assert.equal(again.statusCode, 303);
+  assert.equal((await a.browser.get(String(again.headers.location))).headers.location, '/admin/2fa/setup?next=%2Fadmin%2Faudit');
+  const logged = await t.store.db.selectFrom('audit_log').select(['user_email', 'action']).where('action', '=', 'totp.reset').execute();
+  assert.deepEqual(logged, [{ user_email: 'operator@localhost', action: 'totp.reset' }]);
+  assert.equal((await runCli(['two-factor', 'reset', 'nobody@example.org'], t.env)).code, 1);
 });

@@ -48,6 +48,10 @@ export async function saveFromAdmin(ctx: AppContext, req: FastifyRequest, staff:
       const rec = await getArticle(trx, ref.slug, { includeHidden: true });
       before = rec ? editableFromRecord(rec) : null;
       o.article.slug = ref.slug;
+      // An article imported or loaded outside the admin has no revision yet: keep how it was, so it can be restored.
+      if (before && !(await trx.selectFrom('article_revisions').select('id').where('article_id', '=', ref.id).limit(1).executeTakeFirst())) {
+        await addRevision(trx, { articleId: ref.id, userId: null, userEmail: 'archive', note: 'As it was before its first change in the admin', snapshot: before });
+      }
     } else if (await articleIdBySlug(trx, o.article.slug)) {
       throw new InputError(`Another article already has the address /articles/${o.article.slug}: choose another.`, 'slug');
     }

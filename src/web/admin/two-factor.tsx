@@ -62,7 +62,7 @@ export const twoFactorRoutes = (ctx: AppContext): FastifyPluginAsync => async (a
           <CodeField />
           <button class="btn" type="submit">Continue</button>
         </form>
-        <p class="meta">Lost your phone? Another administrator can reset your two-factor sign-in.</p>
+        <p class="meta">Lost your phone? The site's operator can turn two-factor sign-in off for your account (<code>masthead two-factor reset</code>); you then set it up again.</p>
       </AdminBarePage>
     ), status);
   }

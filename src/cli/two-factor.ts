@@ -1,0 +1,48 @@
+import type { Command } from './main.ts';
+import { loadConfig } from '../config.ts';
+import { openStore } from '../store/db.ts';
+import { findUserByEmail, normalizeEmail } from '../store/users.ts';
+import { getTotp, removeTotp, writeAudit } from '../store/newsroom.ts';
+
+// Lockout recovery: an operator turns a staff member's two-factor sign-in off (a lost phone).
+// Admins are asked to set it up again at their next visit to /admin.
+
+export const twoFactorCommand: Command = {
+  summary: 'Two-factor sign-in of staff: status, or reset it for someone who lost their phone.',
+  usage: `masthead two-factor status <email>
+masthead two-factor reset <email>
+
+reset turns TOTP off for the account and ends the second factor of all its sessions; an admin
+sets it up again (with a new QR code) at the next visit to /admin. Recorded in the audit log.`,
+  options: {},
+  async run({ positionals }) {
+    const [action, rawEmail] = positionals;
+    if ((action !== 'status' && action !== 'reset') || !rawEmail || positionals.length !== 2) {
+      process.stderr.write('masthead two-factor: usage: masthead two-factor status|reset <email>\n');
+      return 2;
+    }
+    const config = loadConfig();
+    const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+    try {
+      const user = await findUserByEmail(store.db, normalizeEmail(rawEmail));
+      if (!user) {
+        process.stderr.write(`masthead two-factor: no account with the address ${rawEmail}\n`);
+        return 1;
+      }
+      const totp = await getTotp(store.db, user.id);
+      const on = Boolean(totp?.enabledAt);
+      if (action === 'status') {
+        process.stdout.write(`${user.email} (${user.role}): two-factor sign-in ${on ? `on since ${totp!.enabledAt}` : 'off'}\n`);
+        return 0;
+      }
+      await store.db.transaction().execute(async (trx) => {
+        await removeTotp(trx, user.id);
+        await writeAudit(trx, { userId: null, userEmail: 'operator@localhost', action: 'totp.reset', entity: 'user', entityId: user.id, before: { totp: on }, after: { totp: false }, ip: null });
+      });
+      process.stdout.write(`${user.email}: two-factor sign-in is off${user.role === 'admin' ? '; it must be set up again at the next visit to /admin' : ''}\n`);
+      return 0;
+    } finally {
+      await store.close();
+    }
+  },
+};
