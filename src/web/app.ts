@@ -33,6 +33,7 @@ import { resolveViewer } from '../auth/viewer.ts';
 import type { SessionInfo } from '../store/users.ts';
 import { requestIdGenerator } from '../ops/request-id.ts';
 import { isDraining } from '../ops/shutdown.ts';
+import { refuseNulInput } from '../ops/input-guard.ts';
 import { observeRequest } from '../ops/metrics.ts';
 
 declare module 'fastify' {
@@ -123,6 +124,7 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
     }
     app.csrfProtection(req, reply, done);
   });
+  app.addHook('preValidation', refuseNulInput);
   app.addHook('onResponse', async (req, reply) => observeRequest(req.method, req.routeOptions.url, reply.statusCode, reply.elapsedTime / 1000));
   app.addHook('onSend', async (_req, reply, payload) => {
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) if (!reply.hasHeader(k)) reply.header(k, v);

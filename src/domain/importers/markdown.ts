@@ -23,6 +23,9 @@ import { MAX_TITLE_LENGTH, charLength, checkTextLines, dedupeSources, normalizeT
 
 // ---------------------------------------------------------------- field schemas
 
+/** Characters no text field may hold (YAML escapes such as "\u0000" can write them). */
+const CONTROL_CHAR = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/;
+
 /** YAML turns `title: 1984` into a number: take scalars as the text they were written as. */
 const scalarToText = (v: unknown): unknown =>
   typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint' ? String(v) : v;
@@ -37,7 +40,8 @@ const text = (what: string, max = 1000) =>
         z
           .string()
           .min(1, { error: `${what} is empty` })
-          .refine((s) => charLength(s) <= max, { error: `${what} is longer than ${max} characters` }),
+          .refine((s) => charLength(s) <= max, { error: `${what} is longer than ${max} characters` })
+          .refine((s) => !CONTROL_CHAR.test(s), { error: `${what} contains a control character (such as "\\u0000"), which text cannot hold` }),
       ),
   );
 
@@ -106,7 +110,7 @@ function fail(ctx: Ctx, message: string): never {
 function isHttpUrl(s: string): boolean {
   try {
     const u = new URL(s);
-    return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '' && !CONTROL_CHAR.test(s);
   } catch {
     return false;
   }

@@ -19,6 +19,13 @@ import { sessionCookieName } from '../../auth/viewer.ts';
 
 type Body = Record<string, string | undefined>;
 
+/** The form's fields as text: a field sent twice counts once (its first value), anything else is absent. */
+function formBody(req: FastifyRequest): Body {
+  const raw = (req.body && typeof req.body === 'object' ? req.body : {}) as Record<string, unknown>;
+  const text = (v: unknown) => (typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : undefined);
+  return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, text(v)]));
+}
+
 const NOTICES: Record<string, string> = {
   password: 'Your password is saved.',
   email: 'Your e-mail address is changed.',
@@ -73,14 +80,14 @@ export const accountRoutes = (ctx: AppContext): FastifyPluginAsync => async (app
   app.post<{ Params: { id: string } }>('/account/sessions/:id/delete', async (req, reply) => {
     const userId = requireUser(req, reply);
     if (userId === null) return reply;
-    await deleteSessionById(db, userId, Number(req.params.id) || 0);
+    await deleteSessionById(db, userId, /^\d{1,9}$/.test(req.params.id) ? Number(req.params.id) : 0);
     return reply.redirect('/account?done=session', 303);
   });
 
   app.post('/account/password', async (req, reply) => {
     const userId = requireUser(req, reply);
     if (userId === null) return reply;
-    const b = (req.body ?? {}) as Body;
+    const b = formBody(req);
     const user = (await findUser(db, userId))!;
     if (user.password_hash) {
       // Counted before checking, like sign-in (the same bucket): a burst cannot slip past the limit.
@@ -107,7 +114,7 @@ export const accountRoutes = (ctx: AppContext): FastifyPluginAsync => async (app
   app.post('/account/email', async (req, reply) => {
     const userId = requireUser(req, reply);
     if (userId === null) return reply;
-    const email = normalizeEmail(((req.body ?? {}) as Body).email ?? '');
+    const email = normalizeEmail(formBody(req).email ?? '');
     if (!isPlausibleEmail(email)) return render(req, reply, userId, { error: 'Please enter a valid e-mail address.' });
     // Limited per new address, per account and per network address: no mail bombing through this form.
     if (await takeHits(db, [[`mail:acct:${email}`, LIMITS.mailAccount], [`mail:user:${userId}`, LIMITS.mailAccount], [`mail:ip:${req.ip}`, LIMITS.mailIp]])) {
@@ -160,7 +167,7 @@ export const accountRoutes = (ctx: AppContext): FastifyPluginAsync => async (app
       reply.code(429);
       return render(req, reply, userId, { error: 'Too many attempts; try again in an hour.' });
     }
-    const r = await redeemGiftCode(db, ((req.body ?? {}) as Body).code ?? '', userId);
+    const r = await redeemGiftCode(db, formBody(req).code ?? '', userId);
     if (!r.ok) return render(req, reply, userId, { error: r.reason });
     return render(req, reply, userId, { notice: 'Gift code redeemed. Enjoy the full archive!' });
   });

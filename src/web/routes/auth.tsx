@@ -12,7 +12,10 @@ import { countSignInFailure } from '../../ops/metrics.ts';
 type Body = Record<string, string | undefined>;
 
 function body(req: FastifyRequest): Body {
-  return (req.body && typeof req.body === 'object' ? req.body : {}) as Body;
+  const raw = (req.body && typeof req.body === 'object' ? req.body : {}) as Record<string, unknown>;
+  // A field sent twice arrives as an array: the first value counts (text only, whatever was sent).
+  const text = (v: unknown) => (typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : undefined);
+  return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, text(v)]));
 }
 
 function tooMany(reply: FastifyReply, site: Site, seconds: number) {

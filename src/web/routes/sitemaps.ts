@@ -34,7 +34,7 @@ export const sitemapRoutes = (ctx: AppContext): FastifyPluginAsync => async (app
 
   app.get<{ Params: { n: string } }>('/sitemap-articles-:n.xml', async (req, reply) => {
     const n = Number(req.params.n);
-    const rows = Number.isInteger(n) && n >= 1 ? await articleSitemapPage(ctx.store.db, n, SITEMAP_PAGE_SIZE) : [];
+    const rows = Number.isInteger(n) && n >= 1 && n <= 1_000_000 ? await articleSitemapPage(ctx.store.db, n, SITEMAP_PAGE_SIZE) : [];
     if (rows.length === 0) return notFound(ctx, req, reply, 'There is no such sitemap page.');
     const base = ctx.config.baseUrl;
     return reply.type(XML).header('cache-control', 'public, max-age=3600')
