@@ -6,6 +6,7 @@ import { renderMarkdown } from '../domain/render.ts';
 import { findCitations, linkCitationsInHtml, citePath } from '../domain/citations.ts';
 import { slugify } from '../domain/slug.ts';
 import { normalizePlace } from '../domain/places.ts';
+import { indexArticles } from '../search/documents.ts';
 
 export interface SaveOverrides {
   issue?: IssueRef;
@@ -46,6 +47,7 @@ export async function saveArticles(db: Kysely<DB>, items: { file: string; articl
     const knownPubs = new Set((await trx.selectFrom('publications').select('abbreviation').execute()).map((p) => p.abbreviation.toUpperCase()));
     const result: SaveResult = { created: [], updated: [] };
     const touchedIssues = new Set<string>();
+    const savedIds: number[] = [];
     const now = new Date().toISOString();
 
     for (const { file, article } of items) {
@@ -96,6 +98,7 @@ export async function saveArticles(db: Kysely<DB>, items: { file: string; articl
         const body = { body_markdown: article.bodyMarkdown, body_html: bodyHtml, body_text: rendered.text };
         if (existing) await trx.updateTable('article_bodies').set(body).where('article_id', '=', id).execute();
         else await trx.insertInto('article_bodies').values({ article_id: id, ...body }).execute();
+        savedIds.push(id);
         await replaceLinks(trx, id, article);
         await trx.deleteFrom('citations').where('article_id', '=', id).execute();
         const citations = findCitations(rendered.text).flatMap((g) => g.citations);
@@ -112,6 +115,8 @@ export async function saveArticles(db: Kysely<DB>, items: { file: string; articl
       }
     }
     await resolveCitations(trx, touchedIssues, [...result.created, ...result.updated]);
+    // The search index changes in the same transaction as the articles.
+    await indexArticles(trx, savedIds);
     return result;
   });
 }

@@ -19,11 +19,14 @@ import { citationTarget } from '../commands/save-articles.ts';
 import { citePath, formatCitation, linkCitationsInHtml } from '../domain/citations.ts';
 import { slugify } from '../domain/slug.ts';
 import * as V from './vocabulary.ts';
+import { rebuildSearchIndex } from '../search/rebuild.ts';
 
 export interface SyntheticOptions {
   articles: number;
   seed: number;
   onProgress?: (done: number) => void;
+  /** Called with the seconds the search index took to build. */
+  onIndexed?: (seconds: number) => void;
 }
 
 export const FIRST_YEAR = 1995;
@@ -1087,6 +1090,11 @@ export async function generateSyntheticArchive(
 
   // Citations written earlier (imports, the demo) that point into these issues may resolve now.
   await resolveDangling(store, abbr);
+  // Rows were written in bulk, around saveArticles: the search index is rebuilt in one go.
+  const started = performance.now();
+  if (store.sqlite) await rebuildSearchIndex(store.db, 'sqlite', store.sqlite);
+  else await store.db.transaction().execute((trx) => rebuildSearchIndex(trx, store.dialect));
+  opts.onIndexed?.((performance.now() - started) / 1000);
   return { articles: done, issues: slots.filter((s) => s.touched).length };
 }
 

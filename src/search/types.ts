@@ -40,14 +40,22 @@ export interface SearchHit {
   snippetHtml: string;
   /** True when the words were found only in text the viewer may not read (shown with a note). */
   matchInFullText: boolean;
+  /** The title, escaped, with the matched words in <mark>. */
+  titleHtml: string;
 }
 
 export interface FacetCount { slug: string; name: string; count: number }
 
 export interface SearchResult {
   query: SearchQuery;
+  /** Matches; exact when totalExact, else a lower bound ("more than 10,000"). */
   total: number;
+  totalExact: boolean;
+  /** Sorted by relevance among this many most recent matches (null: among all of them). */
+  rankedAmong: number | null;
   hits: SearchHit[];
+  /** Facets were counted among this many most recent matches (null: all of them). */
+  facetsAmong: number | null;
   facets: { topics: FacetCount[]; states: FacetCount[]; years: { year: number; count: number }[] } | null;
   /** A corrected query when the words look misspelt and found little. */
   didYouMean: string | null;

@@ -72,7 +72,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
     store = { db, dialect: 'sqlite', sqlite, pool: null, close: () => db.destroy() };
   }
-  if (opts.migrate !== false) await migrateToLatest(store.db, store.dialect);
+  if (opts.migrate !== false) await migrateToLatest(store.db, store.dialect, store.sqlite);
   return store;
 }
 

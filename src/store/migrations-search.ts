@@ -1,7 +1,64 @@
-import type { Migration } from 'kysely';
+import { sql, type Kysely, type Migration } from 'kysely';
+import type SQLite from 'better-sqlite3';
 import type { Dialect } from './db.ts';
+import { rebuildSearchIndex } from '../search/rebuild.ts';
 
-/** Migration 0004_search (added when its first table is needed). */
-export function searchMigrations(_dialect: Dialect): Record<string, Migration> {
-  return {};
+/**
+ * Migration 0004_search: the full-text index. SQLite: a contentless FTS5 table (the text lives in
+ * articles and article_bodies; snippets are cut from there) keyed by the publication-time key of
+ * search_docs. PostgreSQL: a tsvector column on search_docs with a RUM index when the extension is
+ * installed (ranked and key-ordered scans from the index), else GIN.
+ */
+export function searchMigrations(dialect: Dialect, raw?: SQLite.Database | null): Record<string, Migration> {
+  return {
+    '0004_search': {
+      async up(db: Kysely<any>) {
+        await db.schema.createTable('search_lexicon')
+          .addColumn('term', 'text', (c) => c.primaryKey())
+          .addColumn('word', 'text', (c) => c.notNull())
+          .addColumn('df', 'integer', (c) => c.notNull())
+          .execute();
+        await db.schema.createTable('search_misses')
+          .addColumn('query', 'text', (c) => c.primaryKey())
+          .addColumn('count', 'integer', (c) => c.notNull())
+          .addColumn('last_at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('search_misses_last').on('search_misses').columns(['last_at']).execute();
+        // Archives that exist before this migration get their index in it (rebuildSearchIndex).
+        const table = db.schema.createTable('search_docs')
+          .addColumn('key', 'bigint', (c) => c.primaryKey())
+          .addColumn('article_id', 'integer', (c) => c.notNull().unique().references('articles.id').onDelete('cascade'))
+          .addColumn('year', 'integer', (c) => c.notNull())
+          .addColumn('facets', 'text', (c) => c.notNull());
+        if (dialect === 'postgres') {
+          await table.addColumn('tsv', sql`tsvector`, (c) => c.notNull()).execute();
+          const rum = await sql<{ n: number }>`select count(*)::int as n from pg_available_extensions where name = 'rum'`.execute(db);
+          let useRum = rum.rows[0].n > 0;
+          if (useRum) {
+            try {
+              await sql`savepoint rum_ext`.execute(db);
+              await sql`create extension if not exists rum`.execute(db);
+              await sql`release savepoint rum_ext`.execute(db);
+            } catch {
+              await sql`rollback to savepoint rum_ext`.execute(db);
+              useRum = false;
+            }
+          }
+          // The index is built after the documents: one build beats 100,000 inserts into it.
+          await rebuildSearchIndex(db, dialect, raw);
+          if (useRum) {
+            await sql`create index search_docs_tsv on search_docs using rum (tsv rum_tsvector_addon_ops, key) with (attach = 'key', to = 'tsv')`.execute(db);
+          } else {
+            await sql`create index search_docs_tsv on search_docs using gin (tsv)`.execute(db);
+          }
+        } else {
+          await table.execute();
+          await sql`create virtual table search_fts using fts5(title, lead, body, tags, tokenize = 'unicode61 remove_diacritics 0', content = '', contentless_delete = 1)`.execute(db);
+          await sql`insert into search_fts (search_fts, rank) values ('rank', 'bm25(10.0, 4.0, 1.0, 0.0)')`.execute(db);
+          await sql`create trigger search_docs_delete after delete on search_docs begin delete from search_fts where rowid = old.key; end`.execute(db);
+          await rebuildSearchIndex(db, dialect, raw);
+        }
+      },
+    },
+  };
 }

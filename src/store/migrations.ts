@@ -1,10 +1,12 @@
 import { sql, type Kysely, type Migration, type MigrationProvider, Migrator, type CreateTableBuilder } from 'kysely';
+import type SQLite from 'better-sqlite3';
 import type { Dialect } from './db.ts';
 import { searchMigrations } from './migrations-search.ts';
 import { newsroomMigrations } from './migrations-newsroom.ts';
 import { mailMigrations } from './migrations-mail.ts';
 import { opsMigrations } from './migrations-ops.ts';
 import { lintMigrations } from './migrations-lint.ts';
+import { officeMigrations } from './migrations-office.ts';
 
 // Migrations are code, applied in name order inside a transaction each. Never edit one that has
 // shipped: add a new one.
@@ -47,7 +49,7 @@ async function addVersionTrigger(db: Kysely<any>, dialect: Dialect, table: strin
   }
 }
 
-export function migrations(dialect: Dialect): Record<string, Migration> {
+export function migrations(dialect: Dialect, raw?: SQLite.Database | null): Record<string, Migration> {
   return {
     '0001_archive': {
       async up(db: Kysely<any>) {
@@ -297,18 +299,21 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
       },
     },
     // Later migrations live in their own files (0004_search, 0005_newsroom, 0006_mail, 0007_ops).
-    ...searchMigrations(dialect),
+    ...searchMigrations(dialect, raw),
     ...newsroomMigrations(dialect),
     ...mailMigrations(dialect),
     ...opsMigrations(dialect),
     ...lintMigrations(dialect),
+    ...officeMigrations(dialect),
   };
 }
 
-export async function migrateToLatest(db: Kysely<any>, dialect: Dialect): Promise<void> {
-  const all = migrations(dialect);
+export async function migrateToLatest(db: Kysely<any>, dialect: Dialect, raw?: SQLite.Database | null): Promise<void> {
+  const all = migrations(dialect, raw);
   const provider: MigrationProvider = { getMigrations: async () => all };
-  const migrator = new Migrator({ db, provider });
+  // Migrations of different areas are independent (each adds its own tables), so one added later
+  // under an earlier name still applies to a database that has the later ones.
+  const migrator = new Migrator({ db, provider, allowUnorderedMigrations: true });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error');

@@ -1,3 +1,18 @@
 // Tables of migration 0004_search.
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface SearchTables {}
+
+export interface SearchDocTable {
+  /** Publication-time order key: ceil(seconds) × 2^20 + article id (see src/search/documents.ts). */
+  key: number;
+  article_id: number;
+  year: number;
+  /** Topic and place ids ("t12 p3"), for facet counts. */
+  facets: string;
+}
+
+export interface SearchTables {
+  search_docs: SearchDocTable;
+  /** Stems of the archive with one word that has them and how many articles use them: "did you mean". */
+  search_lexicon: { term: string; word: string; df: number };
+  /** Searches that found nothing, for editors: the normalised query only, no personal data. */
+  search_misses: { query: string; count: number; last_at: string };
+}

@@ -77,6 +77,7 @@ export function Layout(props: { site: Site; head: HeadProps; children: Component
                 <li><a href="/issues">Issues</a></li>
                 <li><a href="/topics">Topics</a></li>
                 <li><a href="/states">States</a></li>
+                <li><a href="/search">Search</a></li>
                 <li><a href="/subscribe">Subscribe</a></li>
                 <li><a href="/account">Account</a></li>
               </ul>

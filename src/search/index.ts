@@ -1,0 +1,238 @@
+// searchArchive: the one entry point for the /search page, GET /api/v1/search and alerts.
+import { sql } from 'kysely';
+import type { Store } from '../store/db.ts';
+import type { Viewer } from '../domain/access.ts';
+import { InputError } from '../domain/types.ts';
+import { nowIso } from '../store/articles.ts';
+import { slugify } from '../domain/slug.ts';
+import { presentSearchHit, mayReadFullText, type HitRow } from '../present/search.ts';
+import type { FacetCount, SearchHit, SearchQuery, SearchResult } from './types.ts';
+import { parseQuery, hasPositive, highlightTerms, type ParsedQuery } from './query.ts';
+import { engineFor, type EngineQuery } from './engines.ts';
+import { articleIdOf, keyAtOrBefore, keyBefore, tag, ID_BITS } from './documents.ts';
+import { fold, stem } from './tokenize.ts';
+
+export type { SearchQuery, SearchResult, SearchHit } from './types.ts';
+
+export const MAX_PER_PAGE = 50;
+export const DEFAULT_PER_PAGE = 20;
+/** Deep pages cost more and nobody reads them: page × perPage stays within this. */
+export const MAX_OFFSET = 1_000;
+
+const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+function validDay(s: string, name: string): string {
+  const m = DAY.exec(s);
+  const d = m ? new Date(`${s}T00:00:00Z`) : null;
+  if (!m || !d || Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== s) throw new InputError(`${name} must be a date as YYYY-MM-DD, got "${s.slice(0, 40)}"`);
+  return s;
+}
+
+/** Checks and completes a query; throws InputError with a message for the reader. */
+export function normaliseQuery(query: SearchQuery): Required<Pick<SearchQuery, 'q' | 'sort' | 'page' | 'perPage' | 'facets'>> & SearchQuery {
+  const q = typeof query.q === 'string' ? query.q : '';
+  const sort = query.sort ?? 'relevance';
+  if (sort !== 'relevance' && sort !== 'date') throw new InputError('sort must be "relevance" or "date"');
+  const page = query.page ?? 1;
+  if (!Number.isInteger(page) || page < 1) throw new InputError('page must be a whole number from 1');
+  const perPage = query.perPage ?? DEFAULT_PER_PAGE;
+  if (!Number.isInteger(perPage) || perPage < 1 || perPage > MAX_PER_PAGE) throw new InputError(`per_page must be between 1 and ${MAX_PER_PAGE}`);
+  if ((page - 1) * perPage >= MAX_OFFSET) throw new InputError(`results go up to number ${MAX_OFFSET}; narrow the search with words or filters`);
+  if (query.from) validDay(query.from, 'from');
+  if (query.to) validDay(query.to, 'to');
+  if (query.from && query.to && query.from > query.to) throw new InputError('"from" is after "to"');
+  if (query.publishedAfter && Number.isNaN(Date.parse(query.publishedAfter))) throw new InputError('publishedAfter must be a timestamp');
+  if (query.issue && !/^\d{4}-(0[1-9]|1[0-2])$/.test(query.issue)) throw new InputError(`issue must be YYYY-MM, got "${query.issue.slice(0, 40)}"`);
+  if (query.access && query.access !== 'free' && query.access !== 'premium') throw new InputError('access must be "free" or "premium"');
+  for (const k of ['topic', 'state', 'source'] as const) {
+    const v = query[k];
+    if (v !== undefined && (typeof v !== 'string' || v.length > 200)) throw new InputError(`${k} is not a known ${k}`);
+  }
+  return { ...query, q, sort, page, perPage, facets: query.facets ?? true };
+}
+
+interface Resolved { tags: string[]; none: boolean }
+
+/** Filters become tag tokens of the index; an unknown topic/state/source/issue matches nothing. */
+async function resolveFilters(store: Store, q: SearchQuery): Promise<Resolved> {
+  const db = store.db;
+  const tags: string[] = [];
+  let none = false;
+  if (q.access) tags.push(tag.access(q.access));
+  if (q.topic) {
+    const t = await db.selectFrom('topics').select('id').where('slug', '=', slugify(q.topic)).executeTakeFirst();
+    if (t) tags.push(tag.topic(t.id)); else none = true;
+  }
+  if (q.state) {
+    const p = await db.selectFrom('places').select('id').where('slug', '=', slugify(q.state)).executeTakeFirst();
+    if (p) tags.push(tag.place(p.id)); else none = true;
+  }
+  if (q.source) tags.push(tag.source(slugify(q.source)));
+  if (q.issue) {
+    const [y, m] = q.issue.split('-').map(Number);
+    const i = await db.selectFrom('issues').select('id').where('year', '=', y).where('month', '=', m).orderBy('id').executeTakeFirst();
+    if (i) tags.push(tag.issue(i.id)); else none = true;
+  }
+  return { tags, none };
+}
+
+function keyRange(q: SearchQuery, now: string): { lo: number; hi: number } {
+  let hi = keyAtOrBefore(now);
+  let lo = Number.MIN_SAFE_INTEGER;
+  if (q.to) hi = Math.min(hi, keyAtOrBefore(`${q.to}T23:59:59.999Z`));
+  if (q.from) lo = Math.max(lo, keyBefore(`${q.from}T00:00:00Z`));
+  if (q.publishedAfter) lo = Math.max(lo, Math.floor(Date.parse(q.publishedAfter) / 1000) * ID_BITS + ID_BITS);
+  return { lo, hi };
+}
+
+async function hitRows(store: Store, ids: number[], viewer: Viewer): Promise<Map<number, HitRow>> {
+  const db = store.db;
+  if (!ids.length) return new Map();
+  const rows = await db.selectFrom('articles')
+    .leftJoin('issues', 'issues.id', 'articles.issue_id')
+    .select(['articles.id', 'articles.slug', 'articles.title', 'articles.dek', 'articles.access', 'articles.published_at', 'articles.page_first', 'articles.teaser_text', 'issues.year as issue_year', 'issues.month as issue_month'])
+    .where('articles.id', 'in', ids)
+    .execute();
+  // Full text only for articles this viewer may read in full: gated text is never loaded.
+  const readable = rows.filter((r) => mayReadFullText(viewer, r)).map((r) => r.id);
+  const [bodies, authors, sources] = await Promise.all([
+    readable.length ? db.selectFrom('article_bodies').select(['article_id', 'body_text']).where('article_id', 'in', readable).execute() : [],
+    db.selectFrom('article_authors').innerJoin('authors', 'authors.id', 'article_authors.author_id').select(['article_authors.article_id', 'authors.name']).where('article_authors.article_id', 'in', ids).orderBy('article_authors.position').execute(),
+    db.selectFrom('article_sources').select(['article_id', 'name']).where('article_id', 'in', ids).orderBy('position').execute(),
+  ]);
+  const body = new Map(bodies.map((b) => [b.article_id, b.body_text]));
+  const out = new Map<number, HitRow>();
+  for (const r of rows) {
+    out.set(r.id, {
+      ...r,
+      authors: authors.filter((a) => a.article_id === r.id).map((a) => a.name),
+      sources: sources.filter((s) => s.article_id === r.id).map((s) => s.name),
+      body_text: body.get(r.id) ?? null,
+    });
+  }
+  return out;
+}
+
+async function facetCounts(store: Store, rows: { year: number; facets: string }[]): Promise<NonNullable<SearchResult['facets']>> {
+  const topics = new Map<number, number>(), places = new Map<number, number>(), years = new Map<number, number>();
+  for (const r of rows) {
+    years.set(r.year, (years.get(r.year) ?? 0) + 1);
+    if (!r.facets) continue;
+    for (const f of r.facets.split(' ')) {
+      const id = Number(f.slice(1));
+      const m = f[0] === 't' ? topics : places;
+      m.set(id, (m.get(id) ?? 0) + 1);
+    }
+  }
+  const named = async (table: 'topics' | 'places', counts: Map<number, number>): Promise<FacetCount[]> => {
+    if (!counts.size) return [];
+    const names = await store.db.selectFrom(table).select(['id', 'slug', 'name']).where('id', 'in', [...counts.keys()]).execute();
+    return names.map((n) => ({ slug: n.slug, name: n.name, count: counts.get(n.id)! }))
+      .sort((a, b) => b.count - a.count || a.name.localeCompare(b.name)).slice(0, 20);
+  };
+  return {
+    topics: await named('topics', topics),
+    states: await named('places', places),
+    years: [...years].map(([year, count]) => ({ year, count })).sort((a, b) => b.year - a.year),
+  };
+}
+
+function distance(a: string, b: string): number {
+  // Damerau–Levenshtein (optimal string alignment).
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0][j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.length][b.length];
+}
+
+/** A corrected spelling for words the archive does not have (null when none is better). */
+async function suggest(store: Store, parsed: ParsedQuery, rawQ: string): Promise<string | null> {
+  const db = store.db;
+  let corrected = rawQ;
+  let changed = false;
+  for (const w of parsed.words.slice(0, 6)) {
+    const word = fold(w).replace(/[^\p{L}\p{N}]/gu, '');
+    if (word.length < 3 || word.length > 30 || /\d/.test(word)) continue;
+    const known = await db.selectFrom('search_lexicon').select('df').where('term', '=', stem(word)).executeTakeFirst();
+    if (known && known.df > 0) continue;
+    const candidates = await db.selectFrom('search_lexicon').select(['word', 'df'])
+      .where('term', '>=', word[0]).where('term', '<', word[0] + '\uffff')
+      .where(sql<boolean>`length(word) between ${word.length - 2} and ${word.length + 2}`)
+      .orderBy('df', 'desc').limit(5000).execute();
+    const max = word.length <= 4 ? 1 : 2;
+    let best: { word: string; df: number; d: number } | null = null;
+    for (const c of candidates) {
+      const dd = distance(word, c.word);
+      if (dd === 0 || dd > max) continue;
+      if (!best || dd < best.d || (dd === best.d && c.df > best.df)) best = { word: c.word, df: c.df, d: dd };
+    }
+    if (best) {
+      corrected = corrected.replace(w, best.word);
+      changed = true;
+    }
+  }
+  return changed ? corrected : null;
+}
+
+async function recordMiss(store: Store, q: string, now: string): Promise<void> {
+  const norm = fold(q).replace(/\s+/g, ' ').trim().slice(0, 200);
+  if (!norm) return;
+  try {
+    await store.db.insertInto('search_misses').values({ query: norm, count: 1, last_at: now })
+      .onConflict((oc) => oc.column('query').doUpdateSet({ count: sql`search_misses.count + 1`, last_at: now }))
+      .execute();
+  } catch {
+    // A busy database must not fail the reader's search; the statistic is best effort.
+  }
+}
+
+export async function searchArchive(store: Store, query: SearchQuery, viewer: Viewer, now = nowIso()): Promise<SearchResult> {
+  const q = normaliseQuery(query);
+  const parsed = parseQuery(q.q);
+  let notice = parsed.notice;
+  const filtered = Boolean(q.from || q.to || q.issue || q.topic || q.state || q.source || q.access || q.publishedAfter);
+  const empty: SearchResult = { query: q, total: 0, totalExact: true, rankedAmong: null, hits: [], facets: null, facetsAmong: null, didYouMean: null, notice };
+  if (!parsed.clauses.length && !filtered) {
+    if (q.q.trim()) empty.notice = notice ?? 'The query has no words to search for.';
+    return empty;
+  }
+  if (!hasPositive(parsed) && !filtered && parsed.clauses.length) notice = notice ?? 'The query only excludes words; showing every other article.';
+  const filters = await resolveFilters(store, q);
+  if (filters.none) return { ...empty, notice };
+  const { lo, hi } = keyRange(q, now);
+  const eq: EngineQuery = {
+    parsed, tags: filters.tags, lo, hi, sort: q.sort,
+    offset: (q.page - 1) * q.perPage, limit: q.perPage, facets: q.facets,
+  };
+  const engine = engineFor(store.db, store.dialect);
+  const started = performance.now();
+  const r = await engine.run(eq);
+  const ids = r.keys.map(articleIdOf);
+  const rows = await hitRows(store, ids, viewer);
+  const h = highlightTerms(parsed);
+  const hits = ids.map((id) => rows.get(id)).filter((x): x is HitRow => Boolean(x)).map((row) => presentSearchHit(row, viewer, h));
+  const facets = r.facetRows ? await facetCounts(store, r.facetRows) : null;
+  let didYouMean: string | null = null;
+  if (r.total < 3 && parsed.words.length) {
+    const s = await suggest(store, parsed, q.q);
+    if (s) {
+      const n = await engine.count({ ...eq, parsed: parseQuery(s) });
+      if (n > r.total) didYouMean = s;
+    }
+  }
+  if (r.total === 0 && hasPositive(parsed)) await recordMiss(store, q.q, now);
+  searchObserver?.((performance.now() - started) / 1000, store.dialect);
+  return { query: q, total: r.total, totalExact: r.totalExact, rankedAmong: r.rankedAmong, hits, facets, facetsAmong: r.facetsAmong, didYouMean, notice };
+}
+
+let searchObserver: ((seconds: number, engine: string) => void) | null = null;
+/** Metrics hook: called with each search's engine time. */
+export function onSearch(fn: (seconds: number, engine: string) => void): void {
+  searchObserver = fn;
+}

@@ -1,0 +1,61 @@
+// One tokenizer for both engines: the index and the query are normalised here, in JS, to
+// space-separated lowercase word stems, so SQLite FTS5 (unicode61) and PostgreSQL ('simple'
+// text search configuration) see exactly the same tokens and find exactly the same articles.
+import { stemmer } from 'stemmer';
+
+const WORD = /[\p{L}\p{N}]+/gu;
+const MARKS = /\p{M}+/gu;
+const stems = new Map<string, string>();
+const MAX_STEMS = 500_000;
+
+/** Lowercase, without diacritics; apostrophes inside words are dropped ("prisoner's" → "prisoners"). */
+export function fold(text: string): string {
+  let t = text.toLowerCase();
+  if (/[^\x00-\x7f]/.test(t)) t = t.normalize('NFKD').replace(MARKS, '');
+  return t.replace(/(\p{L})['’](?=\p{L})/gu, '$1');
+}
+
+export function stem(word: string): string {
+  let s = stems.get(word);
+  if (s === undefined) {
+    s = word.length > 2 && word.length < 40 && !/\d/.test(word) ? stemmer(word) : word;
+    if (stems.size >= MAX_STEMS) stems.clear();
+    stems.set(word, s);
+  }
+  return s;
+}
+
+/** The words of a text as stems, in order. */
+export function terms(text: string): string[] {
+  const out: string[] = [];
+  for (const m of fold(text).matchAll(WORD)) out.push(stem(m[0]));
+  return out;
+}
+
+/**
+ * Text for the index: stems separated by spaces. With `vocabulary`, each stem seen is recorded
+ * with the first word that had it (for "did you mean").
+ */
+export function indexText(text: string, vocabulary?: Map<string, string>): string {
+  if (!vocabulary) return terms(text).join(' ');
+  const out: string[] = [];
+  for (const m of fold(text).matchAll(WORD)) {
+    const st = stem(m[0]);
+    if (!vocabulary.has(st)) vocabulary.set(st, m[0]);
+    out.push(st);
+  }
+  return out.join(' ');
+}
+
+/** Words with their positions in the original text (for highlighting snippets). */
+export interface Token { start: number; end: number; stem: string }
+export function tokens(text: string): Token[] {
+  // Folding can change lengths (ligatures, combining marks), so words are found in the original
+  // text and folded one at a time.
+  const out: Token[] = [];
+  const re = /[\p{L}\p{N}\p{M}]+(?:['’][\p{L}\p{M}]+)*/gu;
+  for (const m of text.matchAll(re)) {
+    for (const w of fold(m[0]).match(WORD) ?? []) out.push({ start: m.index!, end: m.index! + m[0].length, stem: stem(w) });
+  }
+  return out;
+}
