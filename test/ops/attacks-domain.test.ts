@@ -7,6 +7,7 @@ import { findCitations, linkCitationsInHtml, parseCiteParams, citePath, formatCi
 import { parseImportFile, parseImportFileAsync } from '../../src/domain/importers/index.ts';
 import { InputError, type ImportedArticle } from '../../src/domain/types.ts';
 import { saveArticles } from '../../src/commands/save-articles.ts';
+import { saveFile, fileMeta, sniffContentType, MAX_FILE_BYTES } from '../../src/store/files.ts';
 import { hostile, PAYLOADS, scriptProblems, responseProblems, wellFormed } from './attacks-support.ts';
 
 // Random and hostile input to the parsers that turn what people send into pages: the Markdown
@@ -235,6 +236,29 @@ test('imported hostile articles, on every page that shows them: no 5xx, no scrip
     }
   }), { numRuns: runs(80), seed: SEED + 8 });
   assert.ok(saved >= runs(80) / 3, `only ${saved} of the hostile articles imported: the generator should make importable ones`);
+});
+
+test('uploads are judged by their bytes: a file is stored only as what its content is', async () => {
+  const head = fc.constantFrom(Buffer.from('%PDF-1.7\n'), Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('<svg onload=alert(1)>'), Buffer.from('<html><script>alert(1)</script>'), Buffer.alloc(0));
+  const bytes = fc.tuple(fc.uint8Array({ maxLength: 64 }), head, fc.uint8Array({ maxLength: 64 }), fc.boolean())
+    .map(([pre, h, post, prefixed]) => Buffer.concat(prefixed ? [Buffer.from(pre), h, Buffer.from(post)] : [h, Buffer.from(post)]));
+  const declared = fc.constantFrom('application/pdf', 'image/jpeg', 'image/png', 'image/svg+xml', 'text/html', 'application/octet-stream');
+  await fc.assert(fc.asyncProperty(bytes, declared, fc.constantFrom('issue-pdf', 'cover'), async (content, type, kind) => {
+    inputs++;
+    const sniffed = sniffContentType(content);
+    try {
+      const id = await saveFile(t.store.db, { kind, contentType: type, content });
+      assert.equal(sniffed, type, `stored ${type} whose bytes are ${sniffed}`);
+      if (kind === 'issue-pdf') assert.equal(type, 'application/pdf');
+      const meta = await fileMeta(t.store.db, id);
+      assert.equal(meta?.contentType, type);
+      await t.store.db.deleteFrom('files').where('id', '=', id).execute();
+    } catch (err) {
+      assert.ok(err instanceof InputError, `not an InputError: ${(err as Error)?.stack ?? err}`);
+      assert.ok(content.length === 0 || sniffed !== type || (kind === 'issue-pdf' && type !== 'application/pdf'), `refused a good ${type}: ${err.message}`);
+    }
+  }), { numRuns: runs(300), seed: SEED + 9 });
+  assert.ok(MAX_FILE_BYTES <= 256 * 1048576, 'uploads are size-limited');
 });
 
 test(`at least ${runs(10000)} inputs were tried here`, () => {
