@@ -246,3 +246,23 @@ test('editing an article from the archive keeps how it was as the first revision
   assert.equal(JSON.parse(revs[0].snapshot).title, row.title);
   assert.equal(JSON.parse(revs[1].snapshot).title, 'A Changed Title');
 });
+
+test('editorial checks show in the editor; a finding dismissed for this article stays dismissed', async () => {
+  const id = await create(ed.browser, { slug: 'marsh-checks', body: `${PARAS[0]}\n\nThe sheriff said  the jail would comply.\n\n${PARAS[2]}` });
+  const page = await ed.browser.get(`/admin/articles/${id}/edit`);
+  assert.match(page.body, /data-rule="double-spaces"/);
+  assert.match(page.body, /data-rule="sources-missing"/);
+  const excerpt = /data-rule="double-spaces">[\s\S]*?name="excerpt" value="([^"]*)"/.exec(page.body)![1].replace(/&quot;/g, '"').replace(/&amp;/g, '&');
+  const res = await ed.browser.post(`/admin/articles/${id}/dismiss`, { rule: 'double-spaces', excerpt }, { from: `/admin/articles/${id}/edit` });
+  assert.equal(res.statusCode, 303);
+  const after = await ed.browser.get(String(res.headers.location).replace(/#.*$/, ''));
+  assert.match(after.body, /The finding is dismissed/);
+  assert.doesNotMatch(after.body, /data-rule="double-spaces"/);
+  assert.match(after.body, /data-rule="sources-missing"/, 'other findings stay');
+  const logged = await t.store.db.selectFrom('audit_log').select(['action', 'after_json']).where('action', '=', 'lint.dismiss').where('entity_id', '=', String(id)).execute();
+  assert.equal(logged.length, 1);
+  assert.equal(JSON.parse(logged[0].after_json!).rule, 'double-spaces');
+  // The preview button runs the checks on the unsaved text too.
+  const preview = await edit(ed.browser, id, { body: `${PARAS[0]}\n\nHe said "fine" and left.`, action: 'preview' });
+  assert.match(preview.body, /data-rule="straight-quotes"/);
+});
