@@ -4,6 +4,7 @@ import type { NewsroomTables } from './schema-newsroom.ts';
 import type { MailTables } from './schema-mail.ts';
 import type { OpsTables } from './schema-ops.ts';
 import type { LintTables } from './schema-lint.ts';
+import type { OfficeTables } from './schema-office.ts';
 
 // Row types as stored. Timestamps are ISO-8601 UTC strings on both databases, so they sort
 // and compare the same way in SQLite and PostgreSQL.
@@ -224,7 +225,7 @@ export interface RateLimitTable {
   hits: number;
 }
 
-export interface DB extends SearchTables, NewsroomTables, MailTables, OpsTables, LintTables {
+export interface DB extends SearchTables, NewsroomTables, MailTables, OpsTables, LintTables, OfficeTables {
   publications: PublicationTable;
   issues: IssueTable;
   articles: ArticleTable;

@@ -11,6 +11,7 @@ import { ListPage } from '../views/pages.tsx';
 import { sendHtml, notFound, pageParam, cachedHtml, sendCachedResponse } from '../app.ts';
 import { PageCache } from '../page-cache.ts';
 import { personal } from '../session.ts';
+import { articleViews } from '../../store/office-views.ts';
 
 const PER_PAGE = 20;
 
@@ -47,6 +48,8 @@ export const articleRoutes = (ctx: AppContext): FastifyPluginAsync => async (app
 
   app.get<{ Params: { slug: string } }>('/articles/:slug', async (req, reply) => {
     const slug = req.params.slug;
+    // Counted in memory before the cache (cached pages count too); unknown slugs are dropped when written.
+    if (req.method === 'GET') articleViews(ctx.store).count(slug);
     const missing = () => notFound(ctx, req, reply, 'We could not find that article. It may have been moved or not published yet.', [{ href: '/articles', label: 'All articles' }]);
     if (PageCache.classOf(req.viewer) !== null) {
       // Viewers of one class (anonymous, an institution's network, subscribers) share a rendering.

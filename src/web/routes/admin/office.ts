@@ -1,4 +1,18 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppContext } from '../../context.ts';
+import { officeDashboardRoutes } from './office-dashboard.ts';
+import { officeIssueRoutes } from './office-issues.ts';
+import { articleViews } from '../../../store/office-views.ts';
 
-export const adminOfficeRoutes = (_ctx: AppContext): FastifyPluginAsync => async (_app) => {};
+// The office side of the admin area: the dashboard (/admin), print issues (/admin/issues),
+// subscribers (/admin/subscribers, with CSV import and export and the print mailing list),
+// institutions (/admin/institutions) and gift codes (/admin/gifts).
+
+export const adminOfficeRoutes = (ctx: AppContext): FastifyPluginAsync => async (app) => {
+  await app.register(officeDashboardRoutes(ctx));
+  await app.register(officeIssueRoutes(ctx));
+  // Article views are counted in memory (src/web/routes/articles.ts): write what is left on close.
+  app.addHook('onClose', async () => {
+    await articleViews(ctx.store).close();
+  });
+};
