@@ -26,7 +26,7 @@ const MAIL_USAGE = `masthead mail <work|digests|status|requeue|unsuppress> [opti
                  mail an address that bounced again
 
 Environment: SMTP_URL, MAIL_FROM, MAIL_RATE (mails/second across all instances, default 10),
-MAIL_CONCURRENCY (4), MAIL_MAX_ATTEMPTS (8), MAIL_RETRY_BASE_SECONDS (60), MAIL_LEASE_SECONDS (120),
+MAIL_CONCURRENCY (8), MAIL_MAX_ATTEMPTS (8), MAIL_RETRY_BASE_SECONDS (60), MAIL_LEASE_SECONDS (120),
 MAIL_DIGEST_HOUR (12, UTC), BASE_URL, DATA_DIR, DATABASE_URL`;
 
 const ISSUE_USAGE = `masthead issue-mail <YYYY-MM> [--publication ABBR]
@@ -71,7 +71,7 @@ export const mailCommand: Command = {
           const worker = new MailWorker({ store, settings, log, digests: !values['no-digests'] });
           if (values['until-empty']) {
             if (!values['no-digests']) await runDigests(store, { digestHour: settings.digestHour });
-            const r = await worker.drain();
+            const r = await worker.drain().finally(() => worker.stop());
             process.stdout.write(`${r.sent} sent, ${r.retried} to retry, ${r.bounced} bounced, ${r.failed} failed, ${r.skipped} skipped, ${r.unknown} unknown\n`);
             return 0;
           }

@@ -4,7 +4,8 @@ import path from 'node:path';
 import crypto from 'node:crypto';
 import { Readable } from 'node:stream';
 import nodemailer from 'nodemailer';
-import MailComposer from 'nodemailer/lib/mail-composer';
+import * as qp from 'nodemailer/lib/qp';
+import * as mimeFuncs from 'nodemailer/lib/mime-funcs';
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../store/schema.ts';
 import type { Store } from '../store/db.ts';
@@ -85,7 +86,7 @@ export function mailSettings(config: { smtpUrl: string | null; mailFrom: string;
     dir: path.join(config.dataDir, 'mail'),
     baseUrl: config.baseUrl,
     rate: num(env, 'MAIL_RATE', 10, 0, 100_000),
-    concurrency: num(env, 'MAIL_CONCURRENCY', 4, 1, 64, true),
+    concurrency: num(env, 'MAIL_CONCURRENCY', 8, 1, 64, true),
     maxAttempts: num(env, 'MAIL_MAX_ATTEMPTS', 8, 1, 100, true),
     retryBaseMs: num(env, 'MAIL_RETRY_BASE_SECONDS', 60, 0.001, 86_400) * 1000,
     leaseMs: num(env, 'MAIL_LEASE_SECONDS', 120, 1, 86_400) * 1000,
@@ -223,14 +224,51 @@ class GuardedMessage extends Readable {
   }
 }
 
-async function compose(from: string, m: OutgoingMail): Promise<Buffer> {
-  const headers: Record<string, { prepared: true; value: string }> = {};
-  for (const [k, v] of Object.entries(m.headers)) headers[k] = { prepared: true, value: v };
-  const composer = new MailComposer({
-    from, to: m.to, subject: m.subject, text: m.text, ...(m.html ? { html: m.html } : {}), headers, messageId: m.messageId,
-    textEncoding: 'quoted-printable',
-  });
-  return composer.compile().build();
+const ASCII_LINES = /^[\x09\x20-\x7e\n]*$/;
+
+/** A header value: as is when printable ASCII, else RFC 2047 encoded words. */
+function headerText(v: string): string {
+  return /^[\x20-\x7e]*$/.test(v) ? v : mimeFuncs.encodeWords(v, 'Q', 52, true);
+}
+
+/** "Name <addr>" or "addr", with the name quoted or encoded as needed. */
+function addressHeader(v: string): string {
+  const m = /^\s*(.*?)\s*<([^>]+)>\s*$/.exec(v);
+  if (!m || !m[1]) return v.trim();
+  const name = m[1].replace(/^"|"$/g, '');
+  const shown = /^[\x20-\x7e]*$/.test(name) ? `"${name.replace(/["\\]/g, '\\$&')}"` : mimeFuncs.encodeWords(name, 'Q', 52, true);
+  return `${shown} <${m[2]}>`;
+}
+
+function textPart(type: 'plain' | 'html', body: string): string {
+  const crlf = body.replace(/\r?\n/g, '\n');
+  // Plain ASCII with short lines goes as it is (7bit): what the simplest mail systems read best.
+  if (type === 'plain' && ASCII_LINES.test(crlf) && crlf.split('\n').every((l) => l.length <= 900)) {
+    return `Content-Type: text/plain; charset=us-ascii\r\nContent-Transfer-Encoding: 7bit\r\n\r\n${crlf.replace(/\n/g, '\r\n')}`;
+  }
+  return `Content-Type: text/${type}; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n${qp.wrap(qp.encode(crlf.replace(/\n/g, '\r\n')), 76)}`;
+}
+
+/** The message as sent: headers, a text part, and (unless plain text only) an HTML alternative. */
+export function buildMessage(from: string, m: OutgoingMail, date = new Date()): Buffer {
+  const head = [
+    `From: ${addressHeader(from)}`,
+    `To: ${m.to}`,
+    `Subject: ${headerText(m.subject)}`,
+    `Date: ${date.toUTCString().replace(/GMT$/, '+0000')}`,
+    `Message-ID: ${m.messageId}`,
+    ...Object.entries(m.headers).map(([k, v]) => `${k}: ${headerText(v)}`),
+    'MIME-Version: 1.0',
+  ];
+  if (!m.html) return Buffer.from(`${head.join('\r\n')}\r\n${textPart('plain', m.text)}\r\n`, 'utf8');
+  const boundary = `----=_masthead_${crypto.randomBytes(12).toString('hex')}`;
+  const body = [
+    `Content-Type: multipart/alternative; boundary="${boundary}"`, '',
+    `--${boundary}`, textPart('plain', m.text),
+    `--${boundary}`, textPart('html', m.html),
+    `--${boundary}--`, '',
+  ];
+  return Buffer.from(`${head.join('\r\n')}\r\n${body.join('\r\n')}`, 'utf8');
 }
 
 export function createSender(s: Pick<MailSettings, 'smtpUrl' | 'from' | 'dir' | 'concurrency'>): Sender {
@@ -243,7 +281,7 @@ export function createSender(s: Pick<MailSettings, 'smtpUrl' | 'from' | 'dir' | 
     return {
       description: `SMTP ${new URL(s.smtpUrl).host}`,
       async send(m, beforeEnd) {
-        const raw = new GuardedMessage(await compose(from, m), beforeEnd);
+        const raw = new GuardedMessage(buildMessage(from, m), beforeEnd);
         const envelopeFrom = /<([^>]+)>/.exec(from)?.[1] ?? from;
         try {
           await transport.sendMail({ envelope: { from: envelopeFrom, to: [m.to] }, raw });
@@ -258,7 +296,7 @@ export function createSender(s: Pick<MailSettings, 'smtpUrl' | 'from' | 'dir' | 
   return {
     description: `files in ${s.dir}`,
     async send(m, beforeEnd) {
-      const bytes = await compose(s.from, m);
+      const bytes = buildMessage(s.from, m);
       await beforeEnd();
       fs.mkdirSync(s.dir, { recursive: true });
       const file = path.join(s.dir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${crypto.randomBytes(3).toString('hex')}.eml`);
@@ -311,6 +349,47 @@ interface ClaimedRow {
 const iso = (ms: number) => new Date(ms).toISOString();
 const MAX_BACKOFF_MS = 6 * 3600_000;
 
+type Mark = 'handed' | 'sent';
+
+/**
+ * Group commit: marks asked for while one transaction is committing go together in the next one,
+ * so several connections share each commit (a commit waits for the disk, and on SQLite it holds
+ * up the whole process meanwhile: it is the slowest step of sending). Every caller still waits
+ * for its own mark to be committed.
+ */
+class GroupCommit {
+  private pending: { kind: Mark; id: number; resolve: (ok: boolean) => void; reject: (e: unknown) => void }[] = [];
+  private busy: Promise<void> | null = null;
+  constructor(private readonly flush: (handed: number[], sent: number[]) => Promise<Set<string>>) {}
+  mark(kind: Mark, id: number): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ kind, id, resolve, reject });
+      this.busy ??= this.run();
+    });
+  }
+  /** Resolves when every mark asked for so far is committed. */
+  async settled(): Promise<void> {
+    while (this.busy) await this.busy;
+  }
+  private async run(): Promise<void> {
+    // Let the other connections' marks of this turn of the event loop join in.
+    await new Promise((r) => setImmediate(r));
+    try {
+      while (this.pending.length) {
+        const batch = this.pending.splice(0);
+        try {
+          const ok = await this.flush(batch.filter((b) => b.kind === 'handed').map((b) => b.id), batch.filter((b) => b.kind === 'sent').map((b) => b.id));
+          for (const b of batch) b.resolve(ok.has(`${b.kind}:${b.id}`));
+        } catch (err) {
+          for (const b of batch) b.reject(err);
+        }
+      }
+    } finally {
+      this.busy = null;
+    }
+  }
+}
+
 export interface MailWorkerOptions {
   store: Store;
   settings: MailSettings;
@@ -347,6 +426,31 @@ export class MailWorker {
   private readonly contents = new Map<number, MailPayload>();
   private secret: string | null = null;
   private readonly withDigests: boolean;
+  /**
+   * The two marks of sending, committed together for several mails: "the data is about to end"
+   * (data_at; only on rows still leased to us) and "accepted by the server" (sent).
+   */
+  private readonly marks = new GroupCommit(async (handed, sent) => {
+    const now = Date.now();
+    return this.db.transaction().execute(async (trx) => {
+      const done = new Set<string>();
+      if (sent.length) {
+        const rows = await trx.updateTable('mail_queue')
+          .set({ status: 'sent', sent_at: iso(now), last_error: null, locked_until: null })
+          .where('id', 'in', sent).where('locked_by', '=', this.id)
+          .returning('id').execute();
+        for (const r of rows) done.add(`sent:${r.id}`);
+      }
+      if (handed.length) {
+        const rows = await trx.updateTable('mail_queue')
+          .set({ data_at: iso(now), locked_until: iso(now + this.s.leaseMs) })
+          .where('id', 'in', handed).where('locked_by', '=', this.id).where('status', '=', 'queued').where('locked_until', '>=', iso(now))
+          .returning('id').execute();
+        for (const r of rows) done.add(`handed:${r.id}`);
+      }
+      return done;
+    });
+  });
 
   constructor(opts: MailWorkerOptions) {
     this.store = opts.store;
@@ -430,8 +534,13 @@ export class MailWorker {
     }
   }
 
+  /** At most what can be sent well within the lease (at MAIL_RATE), and at most 100. */
   private batchSize(): number {
-    return this.s.rate > 0 ? Math.max(1, Math.min(100, Math.floor(this.s.rate * 5))) : 100;
+    return this.s.rate > 0 ? Math.max(1, Math.min(100, Math.floor(this.s.rate * Math.min(5, this.s.leaseMs / 4000)))) : 100;
+  }
+
+  private async inDoubt(): Promise<boolean> {
+    return Boolean(await this.db.selectFrom('mail_queue').select('id').where('status', '=', 'queued').where('data_at', 'is not', null).where('locked_until', '<', iso(Date.now())).limit(1).executeTakeFirst());
   }
 
   /** Marks rows whose sender died after handing the data over: outcome unknown, never resent. */
@@ -447,6 +556,12 @@ export class MailWorker {
 
   async claim(n: number, now = Date.now()): Promise<ClaimedRow[]> {
     const nowIso = iso(now);
+    // A read first: an idle queue costs no write lock (SQLite has one writer for everything).
+    const ready = await this.db.selectFrom('mail_queue').select('id')
+      .where('status', '=', 'queued').where('data_at', 'is', null).where('next_attempt_at', '<=', nowIso)
+      .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', nowIso)]))
+      .limit(1).executeTakeFirst();
+    if (!ready) return [];
     const lease = iso(now + this.s.leaseMs);
     const lock = this.store.dialect === 'postgres' ? sql`for update skip locked` : sql``;
     const r = await sql<ClaimedRow>`
@@ -480,7 +595,7 @@ export class MailWorker {
     const result: BatchResult = { claimed: 0, sent: 0, retried: 0, bounced: 0, failed: 0, skipped: 0, unknown: 0 };
     if (Date.now() - this.lastSweep > Math.min(10_000, this.s.leaseMs / 2)) {
       this.lastSweep = Date.now();
-      result.unknown += await this.sweep();
+      if (await this.inDoubt()) result.unknown += await this.sweep();
     }
     const rows = await this.claim(this.batchSize());
     result.claimed = rows.length;
@@ -507,6 +622,7 @@ export class MailWorker {
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.s.concurrency, rows.length) }, lane));
+    await this.marks.settled();
     if (stopped) await this.release();
     return result;
   }
@@ -577,12 +693,7 @@ export class MailWorker {
       },
     };
     const markHanded = async () => {
-      const now = Date.now();
-      const r = await this.db.updateTable('mail_queue')
-        .set({ data_at: iso(now), locked_until: iso(now + this.s.leaseMs) })
-        .where('id', '=', row.id).where('locked_by', '=', this.id).where('status', '=', 'queued').where('locked_until', '>=', iso(now))
-        .executeTakeFirst();
-      if (Number(r.numUpdatedRows) !== 1) throw new Error('the lease on this mail ran out; another worker may take it');
+      if (!(await this.marks.mark('handed', row.id))) throw new Error('the lease on this mail ran out; another worker may take it');
     };
     try {
       await this.sender.send(mail, markHanded);
@@ -590,7 +701,10 @@ export class MailWorker {
       const e = err instanceof SendError ? err : new SendError((err as Error).message, null, null, false);
       return this.failed(row, to, e);
     }
-    await this.finish(row, { status: 'sent', sent_at: new Date().toISOString(), last_error: null });
+    // Committed at once, together with the other connections' marks; the connection goes on with
+    // the next mail meanwhile (the batch ends only when every mark is committed). Should this
+    // commit fail, the row keeps data_at and ends up "unknown": never sent twice.
+    this.marks.mark('sent', row.id).catch((err: unknown) => this.log.error({ event: 'mail_mark_failed', id: row.id, err }, 'could not record a sent mail'));
     return 'sent';
   }
 
