@@ -82,6 +82,7 @@ const SITE_ROUTES = [
   '/healthz', '/no-such-page', '/api/v1/no-such', '/cite/PLN/2025/03/999', '/cite/PLN/1999/01/1', '/cite/XX/2025/03/45',
   '/login', '/login?next=/articles', '/signup', '/reset', '/account', '/login/link/forged', '/reset/forged', '/account/email/forged',
   '/feeds/private/1.1.forgedforgedforgedforgedforgedfo.xml', '/feeds/private/nothing', '/subscribe/thanks',
+  '/search', '/search?q=the', '/search?q=the&sort=date&per_page=50', '/api/v1/search?q=the&per_page=50', '/api/v1/search?q=a*&access=premium&per_page=50',
 ];
 
 
@@ -95,6 +96,13 @@ test('no premium text past the teaser on any route, for any anonymous viewer', a
     assert.ok(f.length > 0, `${a.slug} has gated text to protect`);
     for (const x of f) fragments.set(x, a.slug);
     for (const u of routesFor(a)) urls.add(u);
+    // Search by the gated words themselves: the article is found, its gated text never shown.
+    const words = f[0].split(' ');
+    const q = (s: string) => encodeURIComponent(s);
+    urls.add(`/search?q=${q(words.slice(0, 3).join(' '))}`);
+    urls.add(`/search?q=${q(`"${words.slice(2, 6).join(' ')}"`)}&sort=date`);
+    urls.add(`/api/v1/search?q=${q(words.slice(0, 3).join(' '))}`);
+    urls.add(`/api/v1/search?q=${q(words.slice(4, 8).join(' '))}&per_page=50`);
   }
   const all = [...fragments.keys()];
   let requests = 0;
