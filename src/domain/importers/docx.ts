@@ -70,7 +70,8 @@ export function parseSimpleHtml(html: string): Node {
   for (const m of html.matchAll(re)) {
     const top = stack[stack.length - 1];
     if (m[5] !== undefined) {
-      top.children.push(decodeEntities(m[5]));
+      // No control characters (a NUL cannot even be stored in PostgreSQL).
+      top.children.push(decodeEntities(m[5]).replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, ''));
       continue;
     }
     if (m[2] === undefined) {
