@@ -2,6 +2,8 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { AppContext } from '../../context.ts';
 import { officeDashboardRoutes } from './office-dashboard.ts';
 import { officeIssueRoutes } from './office-issues.ts';
+import { officeSubscriberRoutes } from './office-subscribers.ts';
+import { officeInstitutionRoutes } from './office-institutions.ts';
 import { articleViews } from '../../../store/office-views.ts';
 
 // The office side of the admin area: the dashboard (/admin), print issues (/admin/issues),
@@ -11,6 +13,8 @@ import { articleViews } from '../../../store/office-views.ts';
 export const adminOfficeRoutes = (ctx: AppContext): FastifyPluginAsync => async (app) => {
   await app.register(officeDashboardRoutes(ctx));
   await app.register(officeIssueRoutes(ctx));
+  await app.register(officeSubscriberRoutes(ctx));
+  await app.register(officeInstitutionRoutes(ctx));
   // Article views are counted in memory (src/web/routes/articles.ts): write what is left on close.
   app.addHook('onClose', async () => {
     await articleViews(ctx.store).close();
