@@ -42,13 +42,17 @@ function hashToken(s: string): string {
   return h.toString(36);
 }
 
+/**
+ * Filter tokens, indexed with the text (a tags column on SQLite, weight C on PostgreSQL), so a
+ * filter is one more term of the same query. "0tag0…" never comes out of prose.
+ */
 export const tag = {
-  all: 'zall',
-  access: (a: string) => `za${a}`,
-  topic: (id: number) => `zt${id}`,
-  place: (id: number) => `zp${id}`,
-  source: (slug: string) => `zs${hashToken(slug)}`,
-  issue: (id: number) => `zi${id}`,
+  all: '0tag0all',
+  access: (a: string) => `0tag0a${a}`,
+  topic: (id: number) => `0tag0t${id}`,
+  place: (id: number) => `0tag0p${id}`,
+  source: (slug: string) => `0tag0s${hashToken(slug)}`,
+  issue: (id: number) => `0tag0i${id}`,
 };
 
 export interface SearchDoc {

@@ -8,7 +8,7 @@ import { slugify } from '../domain/slug.ts';
 import { presentSearchHit, mayReadFullText, type HitRow } from '../present/search.ts';
 import type { FacetCount, SearchHit, SearchQuery, SearchResult } from './types.ts';
 import { parseQuery, hasPositive, highlightTerms, type ParsedQuery } from './query.ts';
-import { engineFor, type EngineQuery } from './engines.ts';
+import { engineFor, CAP, type EngineQuery, type Match } from './engines.ts';
 import { articleIdOf, keyAtOrBefore, keyBefore, tag, ID_BITS } from './documents.ts';
 import { fold, stem } from './tokenize.ts';
 
@@ -16,8 +16,8 @@ export type { SearchQuery, SearchResult, SearchHit } from './types.ts';
 
 export const MAX_PER_PAGE = 50;
 export const DEFAULT_PER_PAGE = 20;
-/** Deep pages cost more and nobody reads them: page × perPage stays within this. */
-export const MAX_OFFSET = 1_000;
+/** Results go as deep as the engine reads (CAP); narrower searches reach everything. */
+export const MAX_OFFSET = CAP;
 
 const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
 
@@ -206,23 +206,26 @@ export async function searchArchive(store: Store, query: SearchQuery, viewer: Vi
   const filters = await resolveFilters(store, q);
   if (filters.none) return { ...empty, notice };
   const { lo, hi } = keyRange(q, now);
-  const eq: EngineQuery = {
-    parsed, tags: filters.tags, lo, hi, sort: q.sort,
-    offset: (q.page - 1) * q.perPage, limit: q.perPage, facets: q.facets,
-  };
   const engine = engineFor(store.db, store.dialect);
+  const ranked = q.sort === 'relevance' && hasPositive(parsed);
+  const eq: EngineQuery = { parsed, tags: filters.tags, lo, hi, rank: ranked, facets: q.facets };
   const started = performance.now();
-  const r = await engine.run(eq);
-  const ids = r.keys.map(articleIdOf);
-  const rows = await hitRows(store, ids, viewer);
+  const rows = await engine.matches(eq);
+  const more = rows.length > CAP;
+  const kept = more ? rows.slice(0, CAP) : rows;
+  const ordered: Match[] = ranked ? [...kept].sort((a, b) => a.rank - b.rank || b.key - a.key) : kept;
+  const offset = (q.page - 1) * q.perPage;
+  const ids = ordered.slice(offset, offset + q.perPage).map((m) => articleIdOf(m.key));
+  const r = { total: kept.length, totalExact: !more, rankedAmong: ranked && more ? CAP : null, facetsAmong: q.facets && more ? CAP : null };
+  const rowsById = await hitRows(store, ids, viewer);
   const h = highlightTerms(parsed);
-  const hits = ids.map((id) => rows.get(id)).filter((x): x is HitRow => Boolean(x)).map((row) => presentSearchHit(row, viewer, h));
-  const facets = r.facetRows ? await facetCounts(store, r.facetRows) : null;
+  const hits = ids.map((id) => rowsById.get(id)).filter((x): x is HitRow => Boolean(x)).map((row) => presentSearchHit(row, viewer, h));
+  const facets = q.facets && kept.length ? await facetCounts(store, kept) : null;
   let didYouMean: string | null = null;
   if (r.total < 3 && parsed.words.length) {
     const s = await suggest(store, parsed, q.q);
     if (s) {
-      const n = await engine.count({ ...eq, parsed: parseQuery(s) });
+      const n = (await engine.matches({ ...eq, parsed: parseQuery(s), rank: false, facets: false })).length;
       if (n > r.total) didYouMean = s;
     }
   }

@@ -168,12 +168,16 @@ export function toFts5(q: ParsedQuery): { positive: string | null; negative: str
   return { positive: pos.length ? pos.join(' AND ') : null, negative: neg };
 }
 
-/** PostgreSQL tsquery text over weights A, B, D (title, lead, body); tags carry weight C. */
+/**
+ * PostgreSQL tsquery text. No weight restrictions: the index cannot check weights, and a
+ * restriction would make PostgreSQL re-read every candidate's tsvector. Filter tokens cannot be
+ * typed by accident (see tag in documents.ts).
+ */
 export function toTsquery(q: ParsedQuery): { positive: string | null; negative: string[] } {
   const lexeme = (s: string) => `'${s.replace(/'/g, "''").replace(/\\/g, '\\\\')}'`;
   const unit = (u: Unit) => (u.kind === 'prefix'
-    ? `${lexeme(u.prefix)}:*ABD`
-    : u.stems.length === 1 ? `${lexeme(u.stems[0])}:ABD` : `(${u.stems.map((s) => `${lexeme(s)}:ABD`).join(' <-> ')})`);
+    ? `${lexeme(u.prefix)}:*`
+    : u.stems.length === 1 ? lexeme(u.stems[0]) : `(${u.stems.map(lexeme).join(' <-> ')})`);
   const clause = (c: Clause) => (c.any.length === 1 ? unit(c.any[0]) : `(${c.any.map(unit).join(' | ')})`);
   const pos = q.clauses.filter((c) => !c.negated).map(clause);
   const neg = q.clauses.filter((c) => c.negated).map(clause);

@@ -26,9 +26,12 @@ export function stem(word: string): string {
 }
 
 /** The words of a text as stems, in order. */
+const ASCII_WORD = /[a-z0-9]+/g;
+const wordsOf = (folded: string) => folded.matchAll(/[^\x00-\x7f]/.test(folded) ? WORD : ASCII_WORD);
+
 export function terms(text: string): string[] {
   const out: string[] = [];
-  for (const m of fold(text).matchAll(WORD)) out.push(stem(m[0]));
+  for (const m of wordsOf(fold(text))) out.push(stem(m[0]));
   return out;
 }
 
@@ -39,7 +42,7 @@ export function terms(text: string): string[] {
 export function indexText(text: string, vocabulary?: Map<string, string>): string {
   if (!vocabulary) return terms(text).join(' ');
   const out: string[] = [];
-  for (const m of fold(text).matchAll(WORD)) {
+  for (const m of wordsOf(fold(text))) {
     const st = stem(m[0]);
     if (!vocabulary.has(st)) vocabulary.set(st, m[0]);
     out.push(st);
@@ -50,9 +53,18 @@ export function indexText(text: string, vocabulary?: Map<string, string>): strin
 /** Words with their positions in the original text (for highlighting snippets). */
 export interface Token { start: number; end: number; stem: string }
 export function tokens(text: string): Token[] {
+  const out: Token[] = [];
+  if (!/[^\x00-\x7f]/.test(text)) {
+    // ASCII: lowercasing keeps every offset, so one pass over the lowercased text will do.
+    const lower = text.toLowerCase();
+    for (const m of lower.matchAll(/[a-z0-9]+(?:'[a-z]+)*/g)) {
+      const w = m[0].includes("'") ? m[0].replace(/'/g, '') : m[0];
+      out.push({ start: m.index!, end: m.index! + m[0].length, stem: stem(w) });
+    }
+    return out;
+  }
   // Folding can change lengths (ligatures, combining marks), so words are found in the original
   // text and folded one at a time.
-  const out: Token[] = [];
   const re = /[\p{L}\p{N}\p{M}]+(?:['’][\p{L}\p{M}]+)*/gu;
   for (const m of text.matchAll(re)) {
     for (const w of fold(m[0]).match(WORD) ?? []) out.push({ start: m.index!, end: m.index! + m[0].length, stem: stem(w) });

@@ -6,8 +6,8 @@ import { rebuildSearchIndex } from '../search/rebuild.ts';
 /**
  * Migration 0004_search: the full-text index. SQLite: a contentless FTS5 table (the text lives in
  * articles and article_bodies; snippets are cut from there) keyed by the publication-time key of
- * search_docs. PostgreSQL: a tsvector column on search_docs with a RUM index when the extension is
- * installed (ranked and key-ordered scans from the index), else GIN.
+ * search_docs. PostgreSQL: a tsvector column on search_docs with a GIN index, beside the key's
+ * b-tree (see src/search/engines.ts for how the two are used).
  */
 export function searchMigrations(dialect: Dialect, raw?: SQLite.Database | null): Record<string, Migration> {
   return {
@@ -32,25 +32,9 @@ export function searchMigrations(dialect: Dialect, raw?: SQLite.Database | null)
           .addColumn('facets', 'text', (c) => c.notNull());
         if (dialect === 'postgres') {
           await table.addColumn('tsv', sql`tsvector`, (c) => c.notNull()).execute();
-          const rum = await sql<{ n: number }>`select count(*)::int as n from pg_available_extensions where name = 'rum'`.execute(db);
-          let useRum = rum.rows[0].n > 0;
-          if (useRum) {
-            try {
-              await sql`savepoint rum_ext`.execute(db);
-              await sql`create extension if not exists rum`.execute(db);
-              await sql`release savepoint rum_ext`.execute(db);
-            } catch {
-              await sql`rollback to savepoint rum_ext`.execute(db);
-              useRum = false;
-            }
-          }
-          // The index is built after the documents: one build beats 100,000 inserts into it.
+          // The documents first, then the index: one build beats 100,000 inserts into it.
           await rebuildSearchIndex(db, dialect, raw);
-          if (useRum) {
-            await sql`create index search_docs_tsv on search_docs using rum (tsv rum_tsvector_addon_ops, key) with (attach = 'key', to = 'tsv')`.execute(db);
-          } else {
-            await sql`create index search_docs_tsv on search_docs using gin (tsv)`.execute(db);
-          }
+          await sql`create index search_docs_tsv on search_docs using gin (tsv)`.execute(db);
         } else {
           await table.execute();
           await sql`create virtual table search_fts using fts5(title, lead, body, tags, tokenize = 'unicode61 remove_diacritics 0', content = '', contentless_delete = 1)`.execute(db);
