@@ -11,6 +11,7 @@ import { parseQuery, hasPositive, highlightTerms, type ParsedQuery } from './que
 import { engineFor, CAP, type EngineQuery, type Match } from './engines.ts';
 import { articleIdOf, keyAtOrBefore, keyBefore, tag, ID_BITS } from './documents.ts';
 import { fold, stem } from './tokenize.ts';
+import { observeSearch } from '../ops/metrics.ts';
 
 export type { SearchQuery, SearchResult, SearchHit } from './types.ts';
 
@@ -230,12 +231,6 @@ export async function searchArchive(store: Store, query: SearchQuery, viewer: Vi
     }
   }
   if (r.total === 0 && hasPositive(parsed)) await recordMiss(store, q.q, now);
-  searchObserver?.((performance.now() - started) / 1000, store.dialect);
+  observeSearch((performance.now() - started) / 1000, store.dialect);
   return { query: q, total: r.total, totalExact: r.totalExact, rankedAmong: r.rankedAmong, hits, facets, facetsAmong: r.facetsAmong, didYouMean, notice };
-}
-
-let searchObserver: ((seconds: number, engine: string) => void) | null = null;
-/** Metrics hook: called with each search's engine time. */
-export function onSearch(fn: (seconds: number, engine: string) => void): void {
-  searchObserver = fn;
 }
