@@ -183,7 +183,7 @@ export async function queueDigest(db: Kysely<DB>, f: Follow, email: string, d: {
       type: 'digest', site: { name: d.siteName }, followLabel: f.label, frequency: f.frequency,
       items: listed.map((i) => mailItem(i.view)), more: d.items.length - listed.length, moreUrl: searchPath(f.query),
     };
-    return enqueueMail(trx, { idemKey: `digest:${f.id}:${d.period}`, kind: 'digest', userId: f.userId, followId: f.id, to: email, payload }, d.now);
+    return enqueueMail(trx, { idemKey: `digest:${f.id}:${d.period}`, kind: 'digest', userId: f.userId, followId: f.id, to: email, payload });
   });
 }
 

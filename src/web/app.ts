@@ -62,7 +62,8 @@ const SECURITY_HEADERS: Record<string, string> = {
 export function redactUrl(url: string): string {
   return url
     .replace(/^(\/(?:login\/link|reset|account\/email)\/)[^/?#]+/, '$1[redacted]')
-    .replace(/^(\/feeds\/private\/)[^/?#]+/, '$1[redacted]');
+    .replace(/^(\/feeds\/private\/)[^/?#]+/, '$1[redacted]')
+    .replace(/^(\/mail\/(?:unsubscribe|preferences)\/)[^/?#]+/, '$1[redacted]');
 }
 
 export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<FastifyInstance> {
@@ -113,6 +114,7 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
   app.addHook('preHandler', (req, reply, done) => {
     if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return done();
     if (req.url.startsWith('/webhooks/')) return done();
+    if (req.url.startsWith('/mail/unsubscribe/')) return done(); // RFC 8058 one-click: the signed token is the proof
     if (/^Bearer\s/i.test(req.headers.authorization ?? '') && !req.headers.cookie) return done();
     const site = req.headers['sec-fetch-site'];
     const origin = req.headers.origin;

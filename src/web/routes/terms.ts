@@ -7,6 +7,7 @@ import { presentSummary } from '../../present/article.ts';
 import { renderPage } from '../views/layout.tsx';
 import { ListPage, TermIndexPage } from '../views/pages.tsx';
 import { sendHtml, notFound, pageParam, cachedHtml, sendCachedResponse } from '../app.ts';
+import { followFormHtml, withFollowForm } from '../views/mail.tsx';
 
 const PER_PAGE = 20;
 
@@ -17,13 +18,15 @@ interface TermKind {
   plural: string;
   filter: ListFilter['kind'];
   only?: (t: Term) => boolean;
+  /** The "Follow by e-mail" button: which /follows/new filter, and what to call the term. */
+  follow?: { param: 'topic' | 'state' | 'source'; noun: string };
 }
 
 const KINDS: TermKind[] = [
-  { facet: 'topic', prefix: 'topics', plural: 'Topics', filter: 'topic' },
-  { facet: 'place', prefix: 'states', plural: 'States', filter: 'place', only: (t) => t.kind === 'state' },
-  { facet: 'place', prefix: 'countries', plural: 'Countries', filter: 'place', only: (t) => t.kind === 'country' },
-  { facet: 'source', prefix: 'sources', plural: 'Sources', filter: 'source' },
+  { facet: 'topic', prefix: 'topics', plural: 'Topics', filter: 'topic', follow: { param: 'topic', noun: 'topic' } },
+  { facet: 'place', prefix: 'states', plural: 'States', filter: 'place', only: (t) => t.kind === 'state', follow: { param: 'state', noun: 'state' } },
+  { facet: 'place', prefix: 'countries', plural: 'Countries', filter: 'place', only: (t) => t.kind === 'country', follow: { param: 'state', noun: 'country' } },
+  { facet: 'source', prefix: 'sources', plural: 'Sources', filter: 'source', follow: { param: 'source', noun: 'source' } },
   { facet: 'author', prefix: 'authors', plural: 'Authors', filter: 'author' },
 ];
 
@@ -47,10 +50,12 @@ export const termRoutes = (ctx: AppContext): FastifyPluginAsync => async (app) =
         ]);
         const pages = Math.max(1, Math.ceil(list.total / PER_PAGE));
         if (page > pages) return null;
-        return renderPage(ListPage({
+        const html = renderPage(ListPage({
           site, title: term.name, description: `Articles about ${term.name} in ${site.name}.`, path,
           items: list.items.map(presentSummary), page, pages, total: list.total, crumb: { href: `/${kind.prefix}`, label: kind.plural },
         }));
+        // The same button for every reader (a GET form): the page stays cacheable.
+        return kind.follow ? withFollowForm(html, followFormHtml(kind.follow.param, term.slug, kind.follow.noun)) : html;
       });
       if (!html) {
         return notFound(ctx, req, reply, `There is nothing filed under "${req.params.slug}"${pageParam(req.query) > 1 ? ' on that page' : ''}.`, [{ href: `/${kind.prefix}`, label: `All ${kind.plural.toLowerCase()}` }]);
