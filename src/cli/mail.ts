@@ -87,7 +87,8 @@ export const mailCommand: Command = {
         return withStore(async (store, config) => {
           const r = await runDigests(store, { digestHour: mailSettings(config).digestHour });
           process.stdout.write(`${r.checked} follows due, ${r.queued} digests queued\n`);
-          return 0;
+          for (const f of r.failed) process.stderr.write(`follow ${f.followId}: ${f.error}\n`);
+          return r.failed.length ? 1 : 0;
         });
       case 'status':
         return withStore(async (store) => {

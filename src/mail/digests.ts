@@ -3,7 +3,8 @@ import type { DB } from '../store/schema.ts';
 import type { Store } from '../store/db.ts';
 import type { SearchQuery } from '../search/types.ts';
 import { ANONYMOUS } from '../domain/access.ts';
-import { getArticle, issueArticles, listArticles, type ListFilter } from '../store/articles.ts';
+import { getArticle, issueArticles } from '../store/articles.ts';
+import { searchArchive } from '../search/index.ts';
 import { presentArticle, presentSummary, type ArticleSummaryView } from '../present/article.ts';
 import { periodKey, toFollow, type Follow, type SavedQuery } from '../store/follows.ts';
 import { enqueueMail, storeContent } from './queue.ts';
@@ -12,8 +13,8 @@ import type { DigestPayload, IssuePayload, MailItem } from './templates.tsx';
 // What goes into the queue: digests of new articles for follows, and the issue mail.
 //
 // Digests. A follow's digest lists articles that became visible after the follow was made and
-// that it has not mailed before (follow_sent). Candidates come from searchArchive for an
-// ANONYMOUS reader, published after the follow's last run minus LOOKBACK_MS (an article imported
+// that it has not mailed before (follow_sent). Candidates come from searchArchive (what /search
+// shows for the saved query) for an ANONYMOUS reader, published after the follow's last run minus LOOKBACK_MS (an article imported
 // today with this morning's date still counts); their content comes from the presenter for an
 // anonymous reader: titles, deks, teasers and links, never premium text, even for subscribers
 // (mail gets forwarded). Each follow is advanced with a compare-and-set on its cursor, in the
@@ -22,32 +23,15 @@ import type { DigestPayload, IssuePayload, MailItem } from './templates.tsx';
 // (digest:<follow>:<period>) makes doubly sure.
 
 export const MAX_DIGEST_ITEMS = 20;
-const CANDIDATES = 100;
+/** Candidates per run: the search's largest page. */
+const CANDIDATES = 50;
 const LOOKBACK_MS = 3 * 86400_000;
 
 /** Newest first: the slugs of visible articles matching a query, for an anonymous reader. */
 export type FollowSearch = (store: Store, query: SearchQuery, now: string) => Promise<string[]>;
 
-function termFilter(q: SavedQuery): ListFilter | null {
-  const extra = q.q || q.from || q.to || q.issue || q.access;
-  const terms = ([['topic', q.topic], ['place', q.state], ['source', q.source]] as const).filter(([, v]) => v);
-  if (extra || terms.length !== 1) return null;
-  return { kind: terms[0][0], slug: terms[0][1]! } as ListFilter;
-}
-
-/**
- * The archive's search for follows: searchArchive as an anonymous reader. Topic, state and source
- * follows without words are a plain listing of that term, which needs no search index.
- */
+/** The archive's search (the same as /search shows), as an anonymous reader. */
 export const archiveSearch: FollowSearch = async (store, query, now) => {
-  const filter = termFilter(query);
-  if (filter) {
-    const list = await listArticles(store.db, { limit: query.perPage ?? CANDIDATES, offset: 0, filter, now, withTotal: false });
-    return list.items.filter((a) => !query.publishedAfter || (a.publishedAt !== null && a.publishedAt > query.publishedAfter)).map((a) => a.slug);
-  }
-  // TODO(search): a static import once src/search/index.ts lands.
-  const searchModule = '../search/index.ts';
-  const { searchArchive } = (await import(searchModule)) as { searchArchive: (s: Store, q: SearchQuery, v: typeof ANONYMOUS, now?: string) => Promise<{ hits: { slug: string }[] }> };
   const r = await searchArchive(store, query, ANONYMOUS, now);
   return r.hits.map((h) => h.slug);
 };
@@ -87,6 +71,8 @@ export interface DigestRun {
   checked: number;
   /** Digests queued. */
   queued: number;
+  /** Follows that could not be looked at this time. */
+  failed: { followId: number; error: string }[];
 }
 
 export interface DigestOptions {
@@ -105,7 +91,7 @@ export async function runDigests(store: Store, opts: DigestOptions & { baseUrl?:
   const search = opts.search ?? archiveSearch;
   const changed = await lastChange(db, now);
   const name = await siteName(db);
-  const run: DigestRun = { checked: 0, queued: 0 };
+  const run: DigestRun = { checked: 0, queued: 0, failed: [] };
   let after = 0;
   for (;;) {
     const rows = await db.selectFrom('follows')
@@ -130,8 +116,13 @@ export async function runDigests(store: Store, opts: DigestOptions & { baseUrl?:
       const quiet = changed <= f.cursorAt;
       if (quiet && f.frequency === 'immediately') continue;
       const period = f.frequency === 'daily' ? day : f.frequency === 'weekly' ? week : now;
-      const items = quiet ? [] : await newArticles(store, f, now, search);
-      if (await queueDigest(db, f, row.email, { period, now, items, siteName: name })) run.queued++;
+      try {
+        const items = quiet ? [] : await newArticles(store, f, now, search);
+        if (await queueDigest(db, f, row.email, { period, now, items, siteName: name })) run.queued++;
+      } catch (err) {
+        // One follow that cannot be searched (or a database hiccup) does not stop the others; it is tried again next run.
+        run.failed.push({ followId: f.id, error: (err as Error).message });
+      }
     }
   }
   return run;

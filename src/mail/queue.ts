@@ -499,7 +499,8 @@ export class MailWorker {
           this.lastDigest = Date.now();
           const { runDigests } = await import('./digests.ts');
           const r = await runDigests(this.store, { baseUrl: this.s.baseUrl, digestHour: this.s.digestHour });
-          if (r.queued) this.log.info({ event: 'digests_queued', ...r }, 'digests queued');
+          if (r.queued) this.log.info({ event: 'digests_queued', checked: r.checked, queued: r.queued }, 'digests queued');
+          for (const f of r.failed) this.log.error({ event: 'digest_failed', ...f }, 'could not look for new articles for a follow');
         }
         const r = await this.runOnce();
         if (r.claimed === 0) await this.idle(this.s.pollMs);

@@ -98,7 +98,7 @@ function digestText(p: DigestPayload, r: Recipient): string {
     if (i.teaserText) lines.push(`   ${shorten(i.teaserText, 400)}`);
     lines.push(`   ${i.url}`, '');
   });
-  if (p.more > 0) lines.push(`And ${countWord(p.more)} more: ${p.moreUrl}`, '');
+  lines.push(p.more > 0 ? `And ${countWord(p.more)} more: ${p.moreUrl}` : `Everything on "${p.followLabel}": ${p.moreUrl}`, '');
   lines.push(...footerText(`You get this mail because you follow "${p.followLabel}" on ${p.site.name}.`, r));
   return lines.join('\n');
 }
@@ -173,7 +173,7 @@ function DigestHtml({ p, r }: { p: DigestPayload; r: Recipient }) {
           <p><a href={i.url}>Read “{i.title}”</a></p>
         </article>
       ))}
-      {p.more > 0 ? <p><a href={p.moreUrl}>And {countWord(p.more)} more</a></p> : null}
+      <p><a href={p.moreUrl}>{p.more > 0 ? `And ${countWord(p.more)} more` : `Everything on “${p.followLabel}”`}</a></p>
     </Shell>
   );
 }

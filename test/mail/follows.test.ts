@@ -141,6 +141,55 @@ test('a reader follows a topic from its page and gets new articles on it by mail
   assert.equal(sink.mailsTo(me.email).length, 1);
 });
 
+test('a saved search with filters: the digest holds exactly the new articles the search finds', async () => {
+  const me = await account('searcher');
+  const b = new BrowserSession(t.app);
+  await signIn(b, me.email);
+  const url = '/follows/new?q=chemical+restraint&state=texas&sort=date&page=2';
+  const confirm = await b.get(url);
+  assert.equal(confirm.statusCode, 200);
+  assert.match(confirm.body, /“chemical restraint” in Texas/);
+  const saved = await b.post('/follows', { frequency: 'immediately' });
+  assert.equal(saved.statusCode, 303);
+  const [f] = await listFollows(t.store.db, me.id);
+  assert.equal(f.kind, 'search');
+  assert.deepEqual(f.query, { q: 'chemical restraint', state: 'texas' }, 'paging and sorting are not part of a saved search');
+
+  const mk = (title: string, place: string, teaser: string, gated: string, access = 'free') => `---
+title: "${title}"
+topics: [Prison Conditions]
+places: [${place}]
+access: ${access}
+status: published
+published_at: ${new Date(Date.now() - 1000).toISOString()}
+---
+${teaser}
+
+<!--more-->
+
+${gated}
+`;
+  const words = 'Jailers used chemical restraint on a man in a mental health crisis, the complaint says.';
+  const filler = 'The county denies the claims and says its officers followed every written policy at the time of the incident.';
+  await publish(t.store.db, mk('Texas Chemical Restraint Suit Filed', 'Texas', words, filler));
+  await publish(t.store.db, mk('Ohio Chemical Restraint Suit Filed', 'Ohio', words, filler));
+  await publish(t.store.db, mk('Texas Jail Food Complaint Filed', 'Texas', 'Prisoners say the food at the county jail is spoiled and cold most days.', filler));
+  // The words only in the gated part of a premium article: found (as /search finds it for anyone), but only the teaser goes out.
+  await publish(t.store.db, mk('Texas Restraint Chair Death Lawsuit', 'Texas', 'A family sued a Texas county over a death at its jail last year.', `Deputies strapped him into a chair and used chemical restraint spray while he was held there for hours without water or any medical checks.`, 'premium'));
+  await runDigests(t.store);
+  await send();
+  const mails = sink.mailsTo(me.email);
+  assert.equal(mails.length, 1);
+  const m = mails[0];
+  assert.ok(m.text.includes('Texas Chemical Restraint Suit Filed'));
+  assert.ok(m.text.includes('Texas Restraint Chair Death Lawsuit'));
+  assert.ok(!m.text.includes('Ohio Chemical Restraint Suit Filed'), 'another state');
+  assert.ok(!m.text.includes('Texas Jail Food Complaint Filed'), 'not the words');
+  assert.match(m.subject, /2 articles new on "“chemical restraint” in Texas"/);
+  assert.ok(m.text.includes('http://masthead.test/search?q=chemical+restraint&state=texas&sort=date'), 'a link to the search');
+  assert.equal(findLeak(m.everything, await fragmentsOf('texas-restraint-chair-death-lawsuit')), null, 'the premium text that matched is not in the mail');
+});
+
 test('daily and weekly digests go out once per period, with every new match', async () => {
   const me = await account('daily');
   const db = t.store.db;
