@@ -29,17 +29,20 @@ export function mayReadFullText(viewer: Viewer, article: { access: 'free' | 'pre
   return decideAccess(viewer, article, null).full;
 }
 
-export function presentSearchHit(row: HitRow, viewer: Viewer, h: Highlight): SearchHit {
+export function presentSearchHit(row: HitRow, viewer: Viewer, h: Highlight & { clauses: Highlight[] }): SearchHit {
   const full = mayReadFullText(viewer, row);
   const publicText = [row.dek ?? '', row.teaser_text].filter(Boolean).join(' ');
-  const inPublic = containsAny(row.title, h) || containsAny(publicText, h) || containsAny(row.authors.join(' · '), h) || containsAny(row.sources.join(' · '), h);
+  // Whether the public parts alone explain the match: every required word (or one of its
+  // alternatives) is in them. Otherwise some of it is in the gated text, and the hit says so.
+  const publicAll = [row.title, publicText, row.authors.join(' · '), row.sources.join(' · ')];
+  const inPublic = h.clauses.every((c) => publicAll.some((part) => containsAny(part, c)));
   let snip: { html: string; matched: boolean } | null = null;
   if (full && row.body_text) snip = snippet(row.body_text, h);
   if (!snip || !snip.matched) {
     const pub = snippet(publicText, h);
     if (pub && (pub.matched || !snip)) snip = pub;
   }
-  if (!snip?.matched && inPublic) {
+  if (!snip?.matched && publicAll.some((part) => containsAny(part, h))) {
     const meta = snippet([...row.authors, ...row.sources].join(' · '), h);
     if (meta?.matched) snip = meta;
   }
@@ -53,6 +56,6 @@ export function presentSearchHit(row: HitRow, viewer: Viewer, h: Highlight): Sea
     issue: row.issue_year != null && row.issue_month != null ? { year: row.issue_year, month: row.issue_month } : null,
     pageFirst: row.page_first,
     snippetHtml: snip?.html ?? '',
-    matchInFullText: !full && !inPublic && (h.stems.size > 0 || h.prefixes.length > 0 || h.phrases.length > 0),
+    matchInFullText: !full && !inPublic && h.clauses.length > 0,
   };
 }

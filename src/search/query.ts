@@ -141,20 +141,22 @@ export function hasPositive(q: ParsedQuery): boolean {
   return q.clauses.some((c) => !c.negated);
 }
 
-/** Stems and prefixes to highlight (the positive ones). */
-export function highlightTerms(q: ParsedQuery): { stems: Set<string>; prefixes: string[]; phrases: string[][] } {
-  const stems = new Set<string>();
-  const prefixes: string[] = [];
-  const phrases: string[][] = [];
-  for (const c of q.clauses) {
-    if (c.negated) continue;
-    for (const u of c.any) {
-      if (u.kind === 'prefix') prefixes.push(u.prefix);
-      else if (u.stems.length === 1) stems.add(u.stems[0]);
-      else phrases.push(u.stems);
-    }
+export interface Highlight { stems: Set<string>; prefixes: string[]; phrases: string[][] }
+
+function unitsHighlight(units: Unit[]): Highlight {
+  const h: Highlight = { stems: new Set(), prefixes: [], phrases: [] };
+  for (const u of units) {
+    if (u.kind === 'prefix') h.prefixes.push(u.prefix);
+    else if (u.stems.length === 1) h.stems.add(u.stems[0]);
+    else h.phrases.push(u.stems);
   }
-  return { stems, prefixes, phrases };
+  return h;
+}
+
+/** Stems, prefixes and phrases to highlight (the positive ones), and each positive clause on its own. */
+export function highlightTerms(q: ParsedQuery): Highlight & { clauses: Highlight[] } {
+  const positive = q.clauses.filter((c) => !c.negated);
+  return { ...unitsHighlight(positive.flatMap((c) => c.any)), clauses: positive.map((c) => unitsHighlight(c.any)) };
 }
 
 // ------------------------------------------------------------ engines

@@ -1,7 +1,8 @@
 // Snippets: the best short window of a text around the query's words, escaped, with <mark>.
 import { tokens, type Token } from './tokenize.ts';
+import type { Highlight } from './query.ts';
 
-export interface Highlight { stems: Set<string>; prefixes: string[]; phrases: string[][] }
+export type { Highlight } from './query.ts';
 
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]!));
 

@@ -102,6 +102,10 @@ test('axe-core finds no WCAG 2.2 AA or best-practice violations on reader pages'
     { name: 'topic page', url: topicPath, status: 200 },
     { name: 'all issues', url: '/issues', status: 200 },
     { name: 'subscribe', url: '/subscribe', status: 200 },
+    { name: 'search form', url: '/search', status: 200 },
+    { name: 'search results with facets and a note on gated matches', url: '/search?q=prison&per_page=5', status: 200 },
+    { name: 'search with no results and did-you-mean', url: '/search?q=Bukle', status: 200 },
+    { name: 'search with a bad parameter (400)', url: '/search?q=x&from=2025-13-01', status: 400 },
     { name: '404 page', url: '/no-such-page', status: 404 },
     { name: 'unresolved citation (404)', url: '/cite/PLN/2025/03/63', status: 404 },
   ];

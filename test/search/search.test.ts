@@ -150,6 +150,11 @@ test('the paywall holds in snippets: outsiders see public parts and a note, subs
   const sub = await s({ q: 'xylocarpic' }, SUBSCRIBER);
   assert.equal(sub.hits[0].matchInFullText, false);
   assert.match(sub.hits[0].snippetHtml, /<mark>xylocarpic<\/mark> consultant/);
+  // Part of the words public, part gated: the public ones are shown, with the note.
+  const mixed = (await s({ q: 'vendor xylocarpic' })).hits[0];
+  assert.equal(mixed.matchInFullText, true);
+  assert.match(mixed.snippetHtml, /<mark>vendor<\/mark>/);
+  assert.doesNotMatch(mixed.snippetHtml, /xylocarp/);
   // A match in public parts is highlighted there for everybody.
   const pub = await s({ q: 'vendor', access: 'premium' });
   assert.equal(pub.hits[0].matchInFullText, false);
