@@ -354,3 +354,49 @@ test('bad follow requests get a clear answer, not a 500', async () => {
   assert.equal(forged.statusCode, 403);
   assert.equal((await listFollows(t.store.db, me.id)).length, 0);
 });
+
+test('the signed-in preferences page: change how often, stop following, stop all mail', async () => {
+  const me = await account('settings');
+  const db = t.store.db;
+  for (const [field, slug, label] of [['topic', 'medical-care', 'Medical Care'], ['state', 'georgia', 'Georgia']] as const) {
+    const q = parseSavedQuery({ [field]: slug });
+    assert.ok(q.ok);
+    await createFollow(db, me.id, { query: q.query, label, frequency: 'daily' });
+  }
+  const b = new BrowserSession(t.app);
+  const anon = await b.get('/account/mail');
+  assert.equal(anon.statusCode, 303);
+  assert.equal(anon.headers.location, '/login?next=%2Faccount%2Fmail');
+  await signIn(b, me.email);
+  const page = await b.get('/account/mail');
+  assert.equal(page.statusCode, 200);
+  assert.match(page.body, /Medical Care/);
+  assert.match(page.body, /Georgia/);
+  const [medical, georgia] = await listFollows(db, me.id);
+  const saved = await b.post('/account/mail', { issue_mail: '1', [`frequency_${medical.id}`]: 'weekly', [`frequency_${georgia.id}`]: 'daily' });
+  assert.equal(saved.statusCode, 303);
+  assert.deepEqual((await listFollows(db, me.id)).map((f) => f.frequency), ['weekly', 'daily']);
+  assert.deepEqual(await getMailPrefs(db, me.id), { issueMail: true, plainText: false });
+
+  await b.get('/account/mail');
+  const stop = await b.post(`/account/mail/follows/${georgia.id}/delete`);
+  assert.equal(stop.statusCode, 303);
+  assert.deepEqual((await listFollows(db, me.id)).map((f) => f.label), ['Medical Care']);
+  // Someone else's follow cannot be removed through my session.
+  const theirs = await account('theirs');
+  const q = parseSavedQuery({ topic: 'medical-care' });
+  assert.ok(q.ok);
+  const other = await createFollow(db, theirs.id, { query: q.query, label: 'Medical Care', frequency: 'daily' });
+  assert.ok(other.ok);
+  await b.get('/account/mail');
+  await b.post(`/account/mail/follows/${other.id}/delete`, {}, { headers: {} });
+  assert.equal((await listFollows(db, theirs.id)).length, 1);
+
+  await b.get('/account/mail');
+  const all = await b.post('/account/mail/stop-all');
+  assert.equal(all.statusCode, 303);
+  assert.deepEqual((await listFollows(db, me.id)).map((f) => f.frequency), ['off']);
+  assert.equal((await getMailPrefs(db, me.id)).issueMail, false);
+  const after = await b.get('/account/mail?done=stopped');
+  assert.match(after.body, /no more mail from us/);
+});

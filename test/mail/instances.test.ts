@@ -148,3 +148,59 @@ test('a worker stopped with SIGTERM finishes what is in flight and gives the res
     await sink.close();
   }
 });
+
+function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...t.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d) => (stdout += d));
+  child.stderr!.on('data', (d) => (stderr += d));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+}
+
+test('masthead issue-mail queues an issue once; bad input is refused with a clear message', async () => {
+  await t.store.db.deleteFrom('mail_queue').execute();
+  await t.store.db.deleteFrom('entitlements').execute();
+  await subscribers(5, 'cli');
+  const ok = await cli(['issue-mail', '2025-02']);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.match(ok.stdout, /^5 mails queued \(\d+ articles in the table of contents\)/);
+  const again = await cli(['issue-mail', '2025-02']);
+  assert.match(again.stdout, /^0 mails queued/);
+  const status = await cli(['mail', 'status', '--json']);
+  assert.deepEqual(JSON.parse(status.stdout), { queued: 5, sent: 0, failed: 0, bounced: 0, skipped: 0, unknown: 0 });
+  for (const [args, code, msg] of [
+    [['issue-mail', '2025-13'], 2, /YYYY-MM/],
+    [['issue-mail', '1999-01'], 1, /no issue 1999-01/],
+    [['mail', 'requeue'], 2, /--unknown, --failed or --id/],
+  ] as const) {
+    const r = await cli([...args]);
+    assert.equal(r.code, code, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, msg);
+  }
+  assert.equal((await queueCounts(t.store.db)).queued, 5, 'nothing written by the refused commands');
+});
+
+test('masthead serve runs the mail worker and stops it cleanly', async () => {
+  await t.store.db.deleteFrom('mail_queue').execute();
+  await t.store.db.deleteFrom('entitlements').execute();
+  const emails = await subscribers(3, 'served');
+  await queueIssueMail(t.store, issueId);
+  const sink = await startSink();
+  try {
+    const child = spawn(process.execPath, [BIN, 'serve'], {
+      env: { ...process.env, ...t.env, PORT: '0', HOST: '127.0.0.1', SMTP_URL: sink.url, BASE_URL: 'http://masthead.test', MAIL_POLL_SECONDS: '0.1', LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    await sink.waitForCount(3, 30_000).catch((e) => { child.kill('SIGKILL'); throw new Error(`${e.message}\n${stderr}`); });
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0, stderr);
+    for (const e of emails) assert.equal(sink.mailsTo(e).length, 1);
+    assert.equal((await queueCounts(t.store.db)).sent, 3);
+  } finally {
+    await sink.close();
+  }
+});

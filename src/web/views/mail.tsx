@@ -114,14 +114,31 @@ export function PreferencesPage({ site, csrf, action, v, notice, error, signedIn
             <fieldset>
               <legend><a href={f.searchUrl}>{f.label}</a> <span class="meta">({f.kind})</span></legend>
               <FrequencyChoice name={`frequency_${f.id}`} value={f.frequency} idPrefix={`f${f.id}`} withOff />
-              <button class="btn secondary" type="submit" formaction={`${action}/follows/${f.id}/delete`}>Stop following<span class="visually-hidden"> {f.label}</span></button>
             </fieldset>
           ))
         ) : (
           <p>You follow nothing yet. Topic, state and source pages have a “Follow” button; so do searches.</p>
         )}
         <p><button class="btn" type="submit">Save</button></p>
-        <p><button class="btn secondary" type="submit" formaction={`${action}/stop-all`}>Stop all mail from {site.name}</button></p>
+      </form>
+      {v.follows.length ? (
+        <>
+          <h2>Stop following</h2>
+          <ul class="inline-list">
+            {v.follows.map((f) => (
+              <li>
+                <form method="post" action={`${action}/follows/${f.id}/delete`} class="inline-form">
+                  <Csrf token={csrf} />
+                  <button class="btn secondary" type="submit">Stop following {f.label}</button>
+                </form>
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : null}
+      <form method="post" action={`${action}/stop-all`} class="spaced">
+        <Csrf token={csrf} />
+        <button class="btn secondary" type="submit">Stop all mail from {site.name}</button>
       </form>
       <h2>Save a search</h2>
       <form method="get" action="/follows/new">
