@@ -24,6 +24,10 @@ export interface ChartInput {
   unit: string;
   /** Header of the table's first column (default "Month"). */
   rowHeader?: string;
+  /** Links for the rows of the table (one per label), e.g. to the articles ranked. */
+  links?: (string | null)[];
+  /** Show the table open (when it is the way to the items, e.g. their links). */
+  open?: boolean;
 }
 
 /** el() with loose types: SVG attributes by their SVG names. */
@@ -35,7 +39,7 @@ function el(tag: string | FunctionComponent<any>, props: Record<string, unknown>
 
 const W = 640;
 const H = 260;
-const M = { top: 16, right: 16, bottom: 40, left: 48 };
+const M = { top: 16, right: 32, bottom: 40, left: 48 };
 /** Dark enough on white (≥ 4.5:1) to read as text too. */
 const COLOURS = ['#1d4ed8', '#8a1c1c', '#1f6f34', '#6b21a8'];
 const DASHES = [undefined, '6 4', '2 3', '10 3 2 3'];
@@ -94,13 +98,13 @@ function Legend({ series }: { series: Series[] }): VNode | null {
 }
 
 function DataTable({ c }: { c: ChartInput }): VNode {
-  return el('details', { class: 'chart-data' },
+  return el('details', { class: 'chart-data', open: c.open || undefined },
     el('summary', null, `${c.title}: the figures as a table`),
     el('div', { class: 'table-wrap' },
       el('table', { class: 'admin-table', id: `${c.id}-table` },
         el('caption', { class: 'visually-hidden' }, c.title),
-        el('thead', null, el('tr', null, el('th', { scope: 'col' }, c.rowHeader ?? 'Month'), ...c.series.map((s) => el('th', { scope: 'col' }, c.series.length > 1 ? s.name : c.unit)))),
-        el('tbody', null, c.labels.map((l, i) => el('tr', null, el('th', { scope: 'row' }, l), ...c.series.map((s) => el('td', null, fmt(s.values[i] ?? 0)))))))));
+        el('thead', null, el('tr', null, el('th', { scope: 'col' }, c.rowHeader ?? 'Month'), ...c.series.map((s) => el('th', { scope: 'col', class: 'nowrap' }, c.series.length > 1 ? s.name : c.unit)))),
+        el('tbody', null, c.labels.map((l, i) => el('tr', null, el('th', { scope: 'row' }, c.links?.[i] ? el('a', { href: c.links[i] }, l) : l), ...c.series.map((s) => el('td', { class: 'nowrap' }, fmt(s.values[i] ?? 0)))))))));
 }
 
 function Figure({ c, children }: { c: ChartInput; children: VNode[] }): VNode {
@@ -154,13 +158,13 @@ export function barChart(c: ChartInput): VNode {
 }
 
 /** Horizontal bars with their labels, for rankings (e.g. most-read articles). */
-export function rankChart(c: { id: string; title: string; description: string; items: { label: string; value: number }[]; unit: string }): VNode {
+export function rankChart(c: { id: string; title: string; description: string; items: { label: string; value: number; href?: string }[]; unit: string; open?: boolean }): VNode {
   const rowH = 26;
   const labelW = 0;
   const height = Math.max(rowH, c.items.length * rowH) + 8;
   const { max } = axisMax(c.items.map((i) => i.value));
   const plotW = W - 80 - labelW;
-  const chart: ChartInput = { id: c.id, title: c.title, description: c.description, labels: c.items.map((i) => i.label), series: [{ name: c.unit, values: c.items.map((i) => i.value) }], unit: c.unit, rowHeader: 'Article' };
+  const chart: ChartInput = { id: c.id, title: c.title, description: c.description, labels: c.items.map((i) => i.label), series: [{ name: c.unit, values: c.items.map((i) => i.value) }], unit: c.unit, rowHeader: 'Article', links: c.items.map((i) => i.href ?? null), open: c.open };
   return el('figure', { class: 'chart', id: c.id },
     el('svg', { role: 'img', 'aria-labelledby': `${c.id}-title ${c.id}-desc`, viewBox: `0 0 ${W} ${height}`, width: '100%', xmlns: 'http://www.w3.org/2000/svg', focusable: 'false' },
       el('title', { id: `${c.id}-title` }, c.title),

@@ -2,7 +2,7 @@ import type { Site } from '../layout.tsx';
 import { AdminPage, type StaffUser } from '../../admin/shell.tsx';
 import type { MostRead, SubscriberPoint } from '../../../store/office.ts';
 import { barChart, lineChart, rankChart } from '../../../admin/charts.ts';
-import { plural, utc } from './office-parts.tsx';
+import { plural, utc, OfficeStyles } from './office-parts.tsx';
 
 // The admin home: the office's figures at a glance, drawn on the server (SVG charts with their
 // data tables), readable without JavaScript.
@@ -33,6 +33,7 @@ export function DashboardPage(p: DashboardProps) {
   const isAdmin = p.staff.role === 'admin';
   return (
     <AdminPage site={p.site} staff={p.staff} csrf={p.csrf} title="Dashboard" active="dashboard">
+      <OfficeStyles />
       <h1>Dashboard</h1>
       <ul class="inline-list facts-line">
         <li><strong>{plural(now.digital + now.printDigital, 'subscription')}</strong> in force ({now.printDigital.toLocaleString('en-US')} print + digital, {now.digital.toLocaleString('en-US')} digital)</li>
@@ -73,11 +74,8 @@ export function DashboardPage(p: DashboardProps) {
               id: 'chart-most-read',
               title: `Most-read articles, last ${p.mostReadDays} days`,
               description: `The most read: “${p.mostRead[0].title}” with ${plural(p.mostRead[0].views, 'view')}.`,
-              items: p.mostRead.map((a) => ({ label: a.title, value: a.views })), unit: 'views',
+              items: p.mostRead.map((a) => ({ label: a.title, value: a.views, href: `/articles/${encodeURIComponent(a.slug)}` })), unit: 'views', open: true,
             })}
-            <ol class="list compact" id="most-read">
-              {p.mostRead.map((a) => <li><a href={`/articles/${encodeURIComponent(a.slug)}`}>{a.title}</a> <span class="meta">{plural(a.views, 'view')}{a.access === 'premium' ? ' · premium' : ''}</span></li>)}
-            </ol>
           </>
         ) : <p>No article has been read in this period yet.</p>}
       </section>

@@ -4,7 +4,7 @@ import type { Institution, InstitutionListing, InstitutionRange, UsageRow } from
 import type { Plan } from '../../../store/schema.ts';
 import { PLANS, PLAN_LABEL } from '../../../store/office-subscribers.ts';
 import { barChart } from '../../../admin/charts.ts';
-import { Csrf, ErrorList, Field, Select, day, plural, utc } from './office-parts.tsx';
+import { Csrf, ErrorList, Field, Select, day, plural, utc, OfficeStyles } from './office-parts.tsx';
 
 // Institutions (access by address range, with monthly usage) and gift codes, in the admin.
 
@@ -13,6 +13,7 @@ type Base = { site: Site; staff: StaffUser; csrf: string; notice?: string | null
 export function InstitutionsPage(p: Base & { items: InstitutionListing[]; form: { name: string; note: string; ranges: string }; errors: string[] }) {
   return (
     <AdminPage site={p.site} staff={p.staff} csrf={p.csrf} title="Institutions" active="institutions" notice={p.notice} error={p.error}>
+      <OfficeStyles />
       <h1>Institutions</h1>
       <p>Law libraries, universities and prison law libraries read premium articles from their own network, without personal accounts. Views are counted per month.</p>
       {p.items.length ? (
@@ -66,6 +67,7 @@ export function InstitutionPage(p: Base & { inst: Institution; ranges: Instituti
   const total = p.usage.reduce((a, u) => a + u.views, 0);
   return (
     <AdminPage site={p.site} staff={p.staff} csrf={p.csrf} title={i.name} active="institutions" notice={p.notice} error={p.error}>
+      <OfficeStyles />
       <p class="crumbs"><a href="/admin/institutions">Institutions</a></p>
       <h1>{i.name}</h1>
       <p class="meta">Added {day(i.createdAt)} · <a href={`/admin/audit?entity=institution&id=${i.id}`}>Changes in the audit log</a></p>
@@ -127,6 +129,7 @@ export interface GiftRow {
 export function GiftsPage(p: Base & { rows: GiftRow[]; total: number; created: string[] | null; form: { plan: string; days: string; count: string; note: string }; errors: string[] }) {
   return (
     <AdminPage site={p.site} staff={p.staff} csrf={p.csrf} title="Gift codes" active="gifts" notice={p.notice} error={p.error}>
+      <OfficeStyles />
       <h1>Gift codes</h1>
       {p.created ? (
         <div class="prompt" role="status" id="new-codes">

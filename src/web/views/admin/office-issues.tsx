@@ -5,7 +5,7 @@ import { issueKey, issueName } from '../../../store/office.ts';
 import type { TocEntry, TocWarning } from '../../../store/office-toc.ts';
 import { entryPages } from '../../../store/office-toc.ts';
 import type { FileMeta } from '../../../store/files.ts';
-import { Csrf, ErrorList, Field, plural, utc } from './office-parts.tsx';
+import { Csrf, ErrorList, Field, plural, utc, OfficeStyles } from './office-parts.tsx';
 
 // Print issues in the admin: the list with a form for a new issue, and one issue: its details,
 // files (PDF and cover), table of contents with its warnings, and publishing.
@@ -32,6 +32,7 @@ export function IssueListPage(p: { site: Site; staff: StaffUser; csrf: string; i
   const f = p.form;
   return (
     <AdminPage site={p.site} staff={p.staff} csrf={p.csrf} title="Issues" active="issues" notice={p.notice}>
+      <OfficeStyles />
       <h1>Print issues</h1>
       <p>{plural(p.issues.length, 'issue')}. Open one to set its details, upload its PDF and cover, check its table of contents and publish it.</p>
       {p.issues.length ? (
@@ -102,6 +103,7 @@ export function IssuePage(p: IssuePageProps) {
   const visible = p.toc.filter((e) => e.status !== 'draft' && e.publishedAt !== null && e.publishedAt <= p.now).length;
   return (
     <AdminPage site={p.site} staff={p.staff} csrf={p.csrf} title={`${name} issue`} active="issues" notice={p.notice} error={p.error}>
+      <OfficeStyles />
       <p class="crumbs"><a href="/admin/issues">Issues</a></p>
       <h1>{name}{volNo(i) ? <span class="meta block">{volNo(i)}</span> : null}</h1>
       {i.title ? <p class="dek">{i.title}</p> : null}
@@ -124,15 +126,15 @@ export function IssuePage(p: IssuePageProps) {
           <div class="table-wrap">
             <table class="admin-table">
               <caption class="visually-hidden">Articles in the {name} issue, by page</caption>
-              <thead><tr><th scope="col">Pages</th><th scope="col">Article</th><th scope="col">Status</th></tr></thead>
+              <thead><tr><th scope="col" class="nowrap">Pages</th><th scope="col">Article</th><th scope="col">Status</th></tr></thead>
               <tbody>
                 {p.toc.map((e) => {
                   const pages = entryPages(e);
                   return (
                     <tr>
-                      <td>{pages ? (pages[0] === pages[1] ? pages[0] : `${pages[0]}–${pages[1]}`) : <span class="meta">none</span>}</td>
+                      <td class="nowrap">{pages ? (pages[0] === pages[1] ? pages[0] : `${pages[0]}–${pages[1]}`) : <span class="meta">none</span>}</td>
                       <td><a href={`/admin/articles/${e.id}/edit`}>{e.title}</a></td>
-                      <td>{statusLabel(e, p.now)}</td>
+                      <td><span class={`status status-${statusLabel(e, p.now).toLowerCase()}`}>{statusLabel(e, p.now)}</span></td>
                     </tr>
                   );
                 })}
@@ -171,7 +173,7 @@ export function IssuePage(p: IssuePageProps) {
           <button class="btn" type="submit">Upload PDF</button>
         </form>
         {p.cover ? (
-          <p><img src={`/admin/issues/${i.id}/cover?v=${p.cover.id}`} alt={`Cover of the ${name} issue`} width={160} /></p>
+          <p><img src={`/admin/issues/${i.id}/cover?v=${p.cover.id}`} alt={`Cover of the ${name} issue`} width={160} class="office-cover" /></p>
         ) : <p>No cover yet.</p>}
         <form method="post" action={`/admin/issues/${i.id}/cover`} enctype="multipart/form-data" aria-labelledby="cover-label">
           <Csrf token={p.csrf} />

@@ -1,7 +1,30 @@
 import type { ComponentChildren } from 'preact';
 
 // Small pieces shared by the office's admin pages (issues, subscribers, institutions, gift codes,
-// dashboard).
+// dashboard), and their few styles.
+
+/** The office pages' styles, served at OFFICE_CSS_URL (the admin CSP allows stylesheets from the site only). */
+export const OFFICE_CSS = `
+.chart{margin:0 0 1.5rem;max-width:46rem}
+.chart>svg{display:block;width:100%;height:auto}
+.chart figcaption{font-size:.9rem}
+.chart-legend{margin:.25rem 0 .5rem}
+.chart-legend svg{display:inline-block;width:28px;height:12px;vertical-align:middle}
+.chart-data summary{cursor:pointer;padding:.25rem 0}
+.chart-data table{margin-top:.25rem}
+.office-cover{max-width:100%;height:auto;border:1px solid var(--rule)}
+.field-error{color:var(--accent);margin:.25rem 0}
+.facts-line{margin:0 0 1.25rem;font-size:1rem}
+td.nowrap,th.nowrap{white-space:nowrap}
+.ranges li{margin:.25rem 0}
+`.trim();
+
+export const OFFICE_CSS_URL = '/admin/office.css';
+
+/** The office stylesheet (a stylesheet link may stand in the body; the admin layout has no slot for it in the head). */
+export function OfficeStyles() {
+  return <link rel="stylesheet" href={OFFICE_CSS_URL} />;
+}
 
 export function Csrf({ token }: { token: string }) {
   return <input type="hidden" name="_csrf" value={token} />;

@@ -8,7 +8,7 @@ import {
 } from '../../../store/office-subscribers.ts';
 import { CSV_COLUMNS, MAX_CSV_BYTES } from '../../../store/office-csv.ts';
 import { Pager } from '../parts.tsx';
-import { Csrf, ErrorList, Field, Select, day, plural, utc } from './office-parts.tsx';
+import { Csrf, ErrorList, Field, Select, day, plural, utc, OfficeStyles } from './office-parts.tsx';
 
 // Subscribers in the admin: search, one subscriber (subscriptions, rate class, notes, mailing
 // address), a new subscriber, CSV import, and the print mailing list of the next issue.
@@ -30,6 +30,7 @@ export function SubscriberListPage(p: Base & {
 }) {
   return (
     <AdminPage site={p.site} staff={p.staff} csrf={p.csrf} title="Subscribers" active="subscribers" notice={p.notice} error={p.error}>
+      <OfficeStyles />
       <h1>Subscribers</h1>
       <ul class="inline-list actions">
         <li><a class="btn" href="/admin/subscribers/new">New subscriber</a></li>
@@ -128,6 +129,7 @@ export function SubscriberPage(p: Base & { s: Subscriber; form: ProfileForm; err
   const title = s.name || (isPlaceholderEmail(s.email) ? 'Unnamed print reader' : s.email);
   return (
     <AdminPage site={p.site} staff={p.staff} csrf={p.csrf} title={title} active="subscribers" notice={p.notice} error={p.error}>
+      <OfficeStyles />
       <p class="crumbs"><a href="/admin/subscribers">Subscribers</a></p>
       <h1>{title}</h1>
       <p class="meta">
@@ -210,6 +212,7 @@ export function SubscriberPage(p: Base & { s: Subscriber; form: ProfileForm; err
 export function NewSubscriberPage(p: Base & { form: ProfileForm; errors: string[] }) {
   return (
     <AdminPage site={p.site} staff={p.staff} csrf={p.csrf} title="New subscriber" active="subscribers" notice={p.notice} error={p.error}>
+      <OfficeStyles />
       <p class="crumbs"><a href="/admin/subscribers">Subscribers</a></p>
       <h1>New subscriber</h1>
       <ErrorList title="Not created" errors={p.errors} />
@@ -233,6 +236,7 @@ export function NewSubscriberPage(p: Base & { form: ProfileForm; errors: string[
 export function ImportCsvPage(p: Base & { problems: { line: number | null; message: string }[]; more: number; result: { rows: number; created: number; updated: number; unchanged: number; granted: number } | null }) {
   return (
     <AdminPage site={p.site} staff={p.staff} csrf={p.csrf} title="Import subscribers" active="subscribers" notice={p.notice} error={p.error}>
+      <OfficeStyles />
       <p class="crumbs"><a href="/admin/subscribers">Subscribers</a></p>
       <h1>Import subscribers from CSV</h1>
       {p.result ? (
@@ -287,6 +291,7 @@ export function MailingPage(p: MailingPageProps) {
   const q = `issue=${encodeURIComponent(p.issue.key)}`;
   return (
     <AdminPage site={p.site} staff={p.staff} csrf={p.csrf} title="Print mailing list" active="subscribers" notice={p.notice} error={p.error}>
+      <OfficeStyles />
       <p class="crumbs"><a href="/admin/subscribers">Subscribers</a></p>
       <h1>Print mailing: {p.issue.label} issue</h1>
       <form method="get" action="/admin/subscribers/mailing" class="filters">
