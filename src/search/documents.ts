@@ -177,6 +177,8 @@ export async function removeDocs(db: Kysely<DB>, dialect: Dialect, ids: number[]
 }
 
 const PG_TSV = sql`setweight(to_tsvector('simple', d.title), 'A') || setweight(to_tsvector('simple', d.lead), 'B') || setweight(to_tsvector('simple', d.tags), 'C') || setweight(to_tsvector('simple', d.body), 'D')`;
+/** Title and lead alone: small, kept in the row, for ranking tiers. */
+const PG_HEAD = sql`setweight(to_tsvector('simple', d.title), 'A') || setweight(to_tsvector('simple', d.lead), 'B')`;
 
 export async function writeDocs(db: Kysely<DB>, dialect: Dialect, docs: SearchDoc[]): Promise<void> {
   if (!docs.length) return;
@@ -187,8 +189,8 @@ export async function writeDocs(db: Kysely<DB>, dialect: Dialect, docs: SearchDo
     }
     return;
   }
-  await sql`insert into search_docs (key, article_id, year, facets, tsv)
-    select d.key, d.article_id, d.year, d.facets, ${PG_TSV}
+  await sql`insert into search_docs (key, article_id, year, facets, tsv, head)
+    select d.key, d.article_id, d.year, d.facets, ${PG_TSV}, ${PG_HEAD}
     from unnest(${docs.map((d) => d.key)}::bigint[], ${docs.map((d) => d.articleId)}::int[], ${docs.map((d) => d.year)}::int[],
       ${docs.map((d) => d.facets)}::text[], ${docs.map((d) => d.title)}::text[], ${docs.map((d) => d.lead)}::text[],
       ${docs.map((d) => d.body)}::text[], ${docs.map((d) => d.tags)}::text[])

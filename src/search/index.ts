@@ -7,7 +7,7 @@ import { nowIso } from '../store/articles.ts';
 import { slugify } from '../domain/slug.ts';
 import { presentSearchHit, mayReadFullText, type HitRow } from '../present/search.ts';
 import type { FacetCount, SearchHit, SearchQuery, SearchResult } from './types.ts';
-import { parseQuery, hasPositive, highlightTerms, type ParsedQuery } from './query.ts';
+import { parseQuery, hasPositive, highlightTerms, positiveStems, type ParsedQuery } from './query.ts';
 import { engineFor, CAP, type EngineQuery, type Match } from './engines.ts';
 import { articleIdOf, keyAtOrBefore, keyBefore, tag, ID_BITS } from './documents.ts';
 import { fold, stem } from './tokenize.ts';
@@ -193,6 +193,28 @@ async function recordMiss(store: Store, q: string, now: string): Promise<void> {
   }
 }
 
+/** Words in more articles than this are "common": see rank(). */
+export const RARE_DF = 5_000;
+
+/**
+ * Best-match order of the matches read. Rare words: full relevance (bm25 on SQLite, ts_rank on
+ * PostgreSQL), title and lead weighing most. Common words: SQLite's bm25 would read every
+ * posting of the word to weigh it (tens of ms for a word in every article) and tells little when
+ * a word is everywhere, so the order is by tiers (every word in the title, every word in title
+ * or lead, some word there, the rest), newest first within a tier.
+ */
+async function rank(store: Store, engine: ReturnType<typeof engineFor>, eq: EngineQuery, kept: Match[]): Promise<Match[]> {
+  const keys = kept.map((m) => m.key);
+  const stems = positiveStems(eq.parsed);
+  let rare = false;
+  if (stems && stems.length) {
+    const common = await store.db.selectFrom('search_lexicon').select('term').where('term', 'in', [...new Set(stems)]).where('df', '>', RARE_DF).limit(1).execute();
+    rare = common.length === 0;
+  }
+  const score = rare ? await engine.relevance(eq, keys) : await engine.tiers(eq, keys);
+  return [...kept].sort((a, b) => (score.get(b.key) ?? 0) - (score.get(a.key) ?? 0) || b.key - a.key);
+}
+
 export async function searchArchive(store: Store, query: SearchQuery, viewer: Viewer, now = nowIso()): Promise<SearchResult> {
   const q = normaliseQuery(query);
   const parsed = parseQuery(q.q);
@@ -207,14 +229,14 @@ export async function searchArchive(store: Store, query: SearchQuery, viewer: Vi
   const filters = await resolveFilters(store, q);
   if (filters.none) return { ...empty, notice };
   const { lo, hi } = keyRange(q, now);
-  const engine = engineFor(store.db, store.dialect);
+  const engine = engineFor(store);
   const ranked = q.sort === 'relevance' && hasPositive(parsed);
-  const eq: EngineQuery = { parsed, tags: filters.tags, lo, hi, rank: ranked, facets: q.facets };
+  const eq: EngineQuery = { parsed, tags: filters.tags, lo, hi, facets: q.facets };
   const started = performance.now();
   const rows = await engine.matches(eq);
   const more = rows.length > CAP;
   const kept = more ? rows.slice(0, CAP) : rows;
-  const ordered: Match[] = ranked ? [...kept].sort((a, b) => a.rank - b.rank || b.key - a.key) : kept;
+  const ordered: Match[] = ranked && kept.length > 1 ? await rank(store, engine, eq, kept) : kept;
   const offset = (q.page - 1) * q.perPage;
   const ids = ordered.slice(offset, offset + q.perPage).map((m) => articleIdOf(m.key));
   const r = { total: kept.length, totalExact: !more, rankedAmong: ranked && more ? CAP : null, facetsAmong: q.facets && more ? CAP : null };
@@ -226,7 +248,7 @@ export async function searchArchive(store: Store, query: SearchQuery, viewer: Vi
   if (r.total < 3 && parsed.words.length) {
     const s = await suggest(store, parsed, q.q);
     if (s) {
-      const n = (await engine.matches({ ...eq, parsed: parseQuery(s), rank: false, facets: false })).length;
+      const n = (await engine.matches({ ...eq, parsed: parseQuery(s), facets: false })).length;
       if (n > r.total) didYouMean = s;
     }
   }

@@ -162,26 +162,49 @@ export function highlightTerms(q: ParsedQuery): Highlight & { clauses: Highlight
 // ------------------------------------------------------------ engines
 
 /** FTS5 query over the text columns; `tags` are added by the engine. */
-export function toFts5(q: ParsedQuery): { positive: string | null; negative: string[] } {
+export function toFts5(q: ParsedQuery): { positive: string | null; negative: string[]; anyPositive: string | null } {
   const unit = (u: Unit) => (u.kind === 'prefix' ? `"${u.prefix}"*` : `"${u.stems.join(' ')}"`);
   const clause = (c: Clause) => (c.any.length === 1 ? unit(c.any[0]) : `(${c.any.map(unit).join(' OR ')})`);
-  const pos = q.clauses.filter((c) => !c.negated).map(clause);
+  const pos = q.clauses.filter((c) => !c.negated);
   const neg = q.clauses.filter((c) => c.negated).map(clause);
-  return { positive: pos.length ? pos.join(' AND ') : null, negative: neg };
+  return {
+    positive: pos.length ? pos.map(clause).join(' AND ') : null,
+    negative: neg,
+    anyPositive: pos.length ? pos.flatMap((c) => c.any).map(unit).join(' OR ') : null,
+  };
 }
 
 /**
- * PostgreSQL tsquery text. No weight restrictions: the index cannot check weights, and a
- * restriction would make PostgreSQL re-read every candidate's tsvector. Filter tokens cannot be
- * typed by accident (see tag in documents.ts).
+ * PostgreSQL tsquery text. No weight restrictions in the matching query: the index cannot check
+ * weights, and a restriction would make PostgreSQL re-read every candidate's tsvector. Filter
+ * tokens cannot be typed by accident (see tag in documents.ts). `weight` restricts every word
+ * (for ranking tiers on the small title-and-lead vector).
  */
-export function toTsquery(q: ParsedQuery): { positive: string | null; negative: string[] } {
+export function toTsquery(q: ParsedQuery, weight = ''): { positive: string | null; negative: string[]; anyPositive: string | null } {
   const lexeme = (s: string) => `'${s.replace(/'/g, "''").replace(/\\/g, '\\\\')}'`;
+  const w = weight ? `:${weight}` : '';
   const unit = (u: Unit) => (u.kind === 'prefix'
-    ? `${lexeme(u.prefix)}:*`
-    : u.stems.length === 1 ? lexeme(u.stems[0]) : `(${u.stems.map(lexeme).join(' <-> ')})`);
+    ? `${lexeme(u.prefix)}:*${weight}`
+    : u.stems.length === 1 ? `${lexeme(u.stems[0])}${w}` : `(${u.stems.map((x) => `${lexeme(x)}${w}`).join(' <-> ')})`);
   const clause = (c: Clause) => (c.any.length === 1 ? unit(c.any[0]) : `(${c.any.map(unit).join(' | ')})`);
-  const pos = q.clauses.filter((c) => !c.negated).map(clause);
+  const pos = q.clauses.filter((c) => !c.negated);
   const neg = q.clauses.filter((c) => c.negated).map(clause);
-  return { positive: pos.length ? pos.join(' & ') : null, negative: neg };
+  return {
+    positive: pos.length ? pos.map(clause).join(' & ') : null,
+    negative: neg,
+    anyPositive: pos.length ? pos.flatMap((c) => c.any).map(unit).join(' | ') : null,
+  };
+}
+
+/** Every stem of the positive words, or null when a prefix makes the set open-ended. */
+export function positiveStems(q: ParsedQuery): string[] | null {
+  const out: string[] = [];
+  for (const c of q.clauses) {
+    if (c.negated) continue;
+    for (const u of c.any) {
+      if (u.kind === 'prefix') return null;
+      out.push(...u.stems);
+    }
+  }
+  return out;
 }

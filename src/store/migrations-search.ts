@@ -26,12 +26,13 @@ export function searchMigrations(dialect: Dialect, raw?: SQLite.Database | null)
         await db.schema.createIndex('search_misses_last').on('search_misses').columns(['last_at']).execute();
         // Archives that exist before this migration get their index in it (rebuildSearchIndex).
         const table = db.schema.createTable('search_docs')
-          .addColumn('key', 'bigint', (c) => c.primaryKey())
+          // On SQLite an INTEGER PRIMARY KEY is the rowid itself: one lookup per document.
+          .addColumn('key', dialect === 'postgres' ? 'bigint' : 'integer', (c) => c.primaryKey())
           .addColumn('article_id', 'integer', (c) => c.notNull().unique().references('articles.id').onDelete('cascade'))
           .addColumn('year', 'integer', (c) => c.notNull())
           .addColumn('facets', 'text', (c) => c.notNull());
         if (dialect === 'postgres') {
-          await table.addColumn('tsv', sql`tsvector`, (c) => c.notNull()).execute();
+          await table.addColumn('tsv', sql`tsvector`, (c) => c.notNull()).addColumn('head', sql`tsvector`, (c) => c.notNull()).execute();
           // The documents first, then the index: one build beats 100,000 inserts into it.
           await rebuildSearchIndex(db, dialect, raw);
           await sql`create index search_docs_tsv on search_docs using gin (tsv)`.execute(db);
