@@ -82,7 +82,7 @@ export interface DigestOptions {
 }
 
 /** One pass over the follows that are due: queues their digests. Safe to run on several instances at once. */
-export async function runDigests(store: Store, opts: DigestOptions & { baseUrl?: string } = {}): Promise<DigestRun> {
+export async function runDigests(store: Store, opts: DigestOptions = {}): Promise<DigestRun> {
   const db = store.db;
   const nowDate = opts.now ?? new Date();
   const now = nowDate.toISOString();

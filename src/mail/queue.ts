@@ -498,7 +498,7 @@ export class MailWorker {
         if (this.withDigests && Date.now() - this.lastDigest >= this.s.digestIntervalMs) {
           this.lastDigest = Date.now();
           const { runDigests } = await import('./digests.ts');
-          const r = await runDigests(this.store, { baseUrl: this.s.baseUrl, digestHour: this.s.digestHour });
+          const r = await runDigests(this.store, { digestHour: this.s.digestHour });
           if (r.queued) this.log.info({ event: 'digests_queued', checked: r.checked, queued: r.queued }, 'digests queued');
           for (const f of r.failed) this.log.error({ event: 'digest_failed', ...f }, 'could not look for new articles for a follow');
         }
@@ -564,17 +564,24 @@ export class MailWorker {
       .limit(1).executeTakeFirst();
     if (!ready) return [];
     const lease = iso(now + this.s.leaseMs);
-    const lock = this.store.dialect === 'postgres' ? sql`for update skip locked` : sql``;
-    const r = await sql<ClaimedRow>`
-      update mail_queue set locked_by = ${this.id}, locked_until = ${lease}, attempts = attempts + 1
-      where id in (
+    const pick = sql`
         select id from mail_queue
         where status = 'queued' and data_at is null and next_attempt_at <= ${nowIso} and (locked_until is null or locked_until < ${nowIso})
         order by next_attempt_at, id
-        limit ${n}
-        ${lock}
-      )
-      returning id, idem_key, kind, user_id, follow_id, to_address, content_id, payload, attempts`.execute(this.db);
+        limit ${n}`;
+    const columns = sql`id, idem_key, kind, user_id, follow_id, to_address, content_id, payload, attempts`;
+    // PostgreSQL: the rows are picked once (a materialized CTE), skipping rows another instance
+    // is claiming right now. SQLite: the statement runs under the database's only write lock.
+    const r = this.store.dialect === 'postgres'
+      ? await sql<ClaimedRow>`
+          with picked as materialized (${pick} for update skip locked)
+          update mail_queue set locked_by = ${this.id}, locked_until = ${lease}, attempts = attempts + 1
+          from picked where mail_queue.id = picked.id
+          returning mail_queue.id, idem_key, kind, user_id, follow_id, to_address, content_id, payload, attempts`.execute(this.db)
+      : await sql<ClaimedRow>`
+          update mail_queue set locked_by = ${this.id}, locked_until = ${lease}, attempts = attempts + 1
+          where id in (${pick})
+          returning ${columns}`.execute(this.db);
     return r.rows.sort((a, b) => a.id - b.id);
   }
 
@@ -611,8 +618,8 @@ export class MailWorker {
         const i = next++;
         if (i >= rows.length) return;
         const row = rows[i];
-        const wait = slots[i] - Date.now();
-        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        // Wait for this mail's sending slot (MAIL_RATE), looking up now and then in case of a stop.
+        while (!this.stopping && slots[i] - Date.now() > 0) await new Promise((r) => setTimeout(r, Math.min(250, slots[i] - Date.now())));
         // Stopping: rows not yet started go back to the queue (below).
         if (this.stopping) {
           stopped = true;

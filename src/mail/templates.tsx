@@ -215,7 +215,8 @@ export function mailSubject(p: MailPayload): string {
 /** Links in a payload are paths; in a mail they are absolute. */
 function absolute(p: MailPayload, baseUrl: string): MailPayload {
   const abs = (u: string) => (/^https?:\/\//.test(u) ? u : baseUrl + u);
-  const items = p.items.map((i) => ({ ...i, url: abs(i.url) }));
+  // Teasers can hold links within the site (citations): absolute in a mail.
+  const items = p.items.map((i) => ({ ...i, url: abs(i.url), teaserHtml: i.teaserHtml.replace(/\b(href|src)="\/(?!\/)/g, `$1="${baseUrl}/`) }));
   return p.type === 'digest' ? { ...p, items, moreUrl: abs(p.moreUrl) } : { ...p, items, issue: { ...p.issue, url: abs(p.issue.url) } };
 }
 
