@@ -19,24 +19,38 @@ export function viewDay(now: Date = new Date()): string {
 }
 
 export class ArticleViewCounter {
-  private pending = new Map<string, number>();
+  /** Views per day ('YYYY-MM-DD'), then per slug. */
+  private pending = new Map<string, Map<string, number>>();
+  private distinct = 0;
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
+  /** The current UTC day, recomputed only when the clock passes midnight. */
+  private day = '';
+  private dayEnds = 0;
   /** Views dropped because too many distinct slugs were waiting. */
   dropped = 0;
 
   constructor(private readonly store: Store, private readonly intervalMs = VIEW_FLUSH_MS) {}
 
   /** Counts one view of the article with this slug (today, UTC). Never waits, never throws. */
-  count(slug: string, now: Date = new Date()): void {
+  count(slug: string, now: number = Date.now()): void {
     if (slug.length === 0 || slug.length > MAX_SLUG) return;
-    const key = `${viewDay(now)} ${slug}`;
-    const n = this.pending.get(key);
-    if (n === undefined && this.pending.size >= MAX_PENDING) {
-      this.dropped++;
-      return;
+    if (now >= this.dayEnds || now < this.dayEnds - 86400_000) {
+      const d = new Date(now);
+      this.day = viewDay(d);
+      this.dayEnds = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + 1);
     }
-    this.pending.set(key, (n ?? 0) + 1);
+    let bySlug = this.pending.get(this.day);
+    if (!bySlug) this.pending.set(this.day, (bySlug = new Map()));
+    const n = bySlug.get(slug);
+    if (n === undefined) {
+      if (this.distinct >= MAX_PENDING) {
+        this.dropped++;
+        return;
+      }
+      this.distinct++;
+    }
+    bySlug.set(slug, (n ?? 0) + 1);
     if (!this.timer) {
       this.timer = setTimeout(() => {
         this.timer = null;
@@ -49,7 +63,7 @@ export class ArticleViewCounter {
   /** Views counted but not yet written. */
   get waiting(): number {
     let n = 0;
-    for (const v of this.pending.values()) n += v;
+    for (const m of this.pending.values()) for (const v of m.values()) n += v;
     return n;
   }
 
@@ -62,16 +76,9 @@ export class ArticleViewCounter {
 
   private async write(): Promise<void> {
     if (this.pending.size === 0) return;
-    const batch = this.pending;
+    const byDay = this.pending;
     this.pending = new Map();
-    const byDay = new Map<string, Map<string, number>>();
-    for (const [key, n] of batch) {
-      const i = key.indexOf(' ');
-      const day = key.slice(0, i);
-      let m = byDay.get(day);
-      if (!m) byDay.set(day, (m = new Map()));
-      m.set(key.slice(i + 1), n);
-    }
+    this.distinct = 0;
     const db = this.store.db;
     await db.transaction().execute(async (trx) => {
       for (const [day, counts] of byDay) {

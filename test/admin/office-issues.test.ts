@@ -6,7 +6,7 @@ import { signInAs, postFile, type Staff } from './support.ts';
 import { makeIssuePdf } from '../fixtures/issue-pdf.ts';
 import { tocWarnings, type TocEntry } from '../../src/store/office-toc.ts';
 import { createUser, grantEntitlement } from '../../src/store/users.ts';
-import { articleViews } from '../../src/store/office-views.ts';
+import { articleViews, ArticleViewCounter } from '../../src/store/office-views.ts';
 import { searchMisses } from '../../src/store/office.ts';
 
 // Print issues in the admin: create, details, PDF and cover uploads checked by content, the
@@ -261,4 +261,20 @@ test('the dashboard draws its charts as accessible SVG, counts article views (ca
   const table = /<table class="admin-table" id="chart-subscribers-table">([\s\S]*?)<\/table>/.exec(page.body)![1];
   const lastRow = [...table.matchAll(/<tr><th scope="row">([^<]+)<\/th><td class="nowrap">(\d+)<\/td><td class="nowrap">(\d+)<\/td><\/tr>/g)].at(-1)!;
   assert.ok(Number(lastRow[2]) >= 1, 'print + digital this month');
+});
+
+test('view counts go to the UTC day of the view, across midnight; unknown slugs are not written', async () => {
+  const art = await t.store.db.selectFrom('articles').select(['id', 'slug']).orderBy('id', 'desc').executeTakeFirstOrThrow();
+  const c = new ArticleViewCounter(t.store, 60_000);
+  const late = Date.parse('2020-02-29T23:59:59.999Z');
+  c.count(art.slug, late);
+  c.count(art.slug, late);
+  c.count(art.slug, late + 1);
+  c.count('no-such-slug', late);
+  c.count('', late);
+  assert.equal(c.waiting, 4);
+  await c.close();
+  assert.equal(c.waiting, 0);
+  const rows = await t.store.db.selectFrom('article_views').select(['day', 'views']).where('article_id', '=', art.id).where('day', '<', '2021').orderBy('day').execute();
+  assert.deepEqual(rows.map((r) => [r.day, Number(r.views)]), [['2020-02-29', 2], ['2020-03-01', 1]]);
 });
