@@ -3,9 +3,9 @@ import { stringify } from 'csv-stringify/sync';
 import type { Kysely } from 'kysely';
 import type { DB, Plan, RateClass } from './schema.ts';
 import { InputError } from '../domain/types.ts';
-import { createUser, findUserByEmail, grantEntitlement, isPlausibleEmail, normalizeEmail, updateUser } from './users.ts';
+import { isPlausibleEmail, normalizeEmail, updateUser } from './users.ts';
 import {
-  EMPTY_PROFILE, FIELD_MAX, NO_EMAIL_DOMAIN, PLANS, RATE_CLASSES, cleanText, getProfile, isPlaceholderEmail, lastDay, parseDay, placeholderEmail,
+  EMPTY_PROFILE, FIELD_MAX, NO_EMAIL_DOMAIN, PLANS, RATE_CLASSES, cleanText, isPlaceholderEmail, lastDay, parseDay, placeholderEmail,
   type Profile,
 } from './office-subscribers.ts';
 
@@ -201,62 +201,106 @@ export function parseSubscribersCsv(content: Buffer | string): ParsedRow[] {
   return out;
 }
 
+const CHUNK = 500;
+
+function chunks<T>(xs: T[], n = CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
+  return out;
+}
+
+type ProfileRow = Omit<DB['subscriber_profiles'], 'user_id' | 'updated_at'>;
+
+function profileRow(p: Profile): ProfileRow {
+  return {
+    notes: p.notes, prisoner_number: p.prisonerNumber, facility: p.facility, address_line1: p.addressLine1, address_line2: p.addressLine2,
+    city: p.city, state: p.state, postal_code: p.postalCode, country: p.country,
+  };
+}
+
+function profileOf(r: ProfileRow | undefined): Profile {
+  if (!r) return { ...EMPTY_PROFILE };
+  return {
+    notes: r.notes, prisonerNumber: r.prisoner_number, facility: r.facility, addressLine1: r.address_line1, addressLine2: r.address_line2,
+    city: r.city, state: r.state, postalCode: r.postal_code, country: r.country,
+  };
+}
+
 /**
  * Applies checked rows in the caller's transaction: accounts are created or updated (empty
- * cells leave a value as it is), and a subscription is granted unless one of the same plan
- * already reaches that day.
+ * cells leave a value as it is), and a subscription is granted (source "import") unless one of
+ * the same plan already reaches that day. Works in batches of CHUNK rows: a few statements per
+ * batch, not per row.
  */
 export async function applySubscriberRows(db: Kysely<DB>, rows: ParsedRow[]): Promise<ImportResult> {
   const result: ImportResult = { rows: rows.length, created: 0, updated: 0, unchanged: 0, granted: 0, userIds: [] };
   const now = new Date().toISOString();
-  for (const r of rows) {
-    let user = await findUserByEmail(db, r.email);
-    let changed = false;
-    const isNew = !user;
-    if (!user) {
-      user = await createUser(db, { email: r.email, name: r.name, rateClass: r.rateClass });
-      result.created++;
-      changed = true;
-      if (isPlaceholderEmail(r.email)) {
-        await db.insertInto('mail_suppressions').values({ address: r.email, reason: 'no e-mail address (print reader)', created_at: now })
-          .onConflict((oc) => oc.column('address').doNothing()).execute();
+  for (const batch of chunks(rows)) {
+    const emails = batch.map((r) => r.email);
+    const users = new Map((await db.selectFrom('users').select(['id', 'email', 'name', 'rate_class']).where('email', 'in', emails).execute()).map((u) => [u.email, u]));
+    const fresh = batch.filter((r) => !users.has(r.email));
+    if (fresh.length) {
+      const made = await db.insertInto('users').values(fresh.map((r) => ({
+        email: r.email, name: r.name, password_hash: null, role: 'reader' as const, rate_class: r.rateClass, email_verified_at: null, created_at: now, updated_at: now,
+      }))).returning(['id', 'email', 'name', 'rate_class']).execute();
+      for (const u of made) users.set(u.email, u);
+      const placeholders = fresh.filter((r) => isPlaceholderEmail(r.email)).map((r) => ({ address: r.email, reason: 'no e-mail address (print reader)', created_at: now }));
+      if (placeholders.length) await db.insertInto('mail_suppressions').values(placeholders).onConflict((oc) => oc.column('address').doNothing()).execute();
+    }
+    const ids = batch.map((r) => users.get(r.email)!.id);
+    const profiles = new Map((await db.selectFrom('subscriber_profiles').selectAll().where('user_id', 'in', ids).execute()).map((p) => [p.user_id, p]));
+    const reach = new Map<string, string>();
+    for (const e of await db.selectFrom('entitlements').select(['user_id', 'plan', (eb) => eb.fn.max('ends_at').as('ends')])
+      .where('user_id', 'in', ids).where('revoked_at', 'is', null).groupBy(['user_id', 'plan']).execute()) {
+      reach.set(`${e.user_id} ${e.plan}`, String(e.ends));
+    }
+    const profileWrites: (ProfileRow & { user_id: number; updated_at: string })[] = [];
+    const grants: { user_id: number; plan: Plan; starts_at: string; ends_at: string; source: 'import'; note: string; external_ref: null; created_at: string; revoked_at: null }[] = [];
+    const isNewBatch = new Set(fresh.map((r) => r.email));
+    for (const r of batch) {
+      const user = users.get(r.email)!;
+      const isNew = isNewBatch.has(r.email);
+      let changed = isNew;
+      if (!isNew) {
+        const set: { name?: string; rate_class?: RateClass } = {};
+        if (r.name !== null && r.name !== user.name) set.name = r.name;
+        if (r.rateClass !== null && r.rateClass !== user.rate_class) set.rate_class = r.rateClass;
+        if (Object.keys(set).length) {
+          await updateUser(db, user.id, set);
+          changed = true;
+        }
       }
-    } else {
-      const set: { name?: string; rate_class?: RateClass } = {};
-      if (r.name !== null && r.name !== user.name) set.name = r.name;
-      if (r.rateClass !== null && r.rateClass !== user.rate_class) set.rate_class = r.rateClass;
-      if (Object.keys(set).length) {
-        await updateUser(db, user.id, set);
-        changed = true;
+      const stored = profiles.get(user.id);
+      const before = profileOf(stored);
+      const merged: Profile = { ...EMPTY_PROFILE, ...before, ...r.profile };
+      const profileChanged = (Object.keys(merged) as (keyof Profile)[]).some((k) => merged[k] !== before[k]);
+      if (profileChanged || (!stored && Object.keys(r.profile).length)) {
+        profileWrites.push({ user_id: user.id, ...profileRow(merged), updated_at: now });
+        if (profileChanged) changed = true;
       }
-    }
-    const before = await getProfile(db, user.id);
-    const merged: Profile = { ...EMPTY_PROFILE, ...before, ...r.profile };
-    const profileChanged = (Object.keys(merged) as (keyof Profile)[]).some((k) => merged[k] !== before[k]);
-    const hasProfile = await db.selectFrom('subscriber_profiles').select('user_id').where('user_id', '=', user.id).executeTakeFirst();
-    if (profileChanged || (!hasProfile && Object.keys(r.profile).length)) {
-      const row = {
-        notes: merged.notes, prisoner_number: merged.prisonerNumber, facility: merged.facility, address_line1: merged.addressLine1, address_line2: merged.addressLine2,
-        city: merged.city, state: merged.state, postal_code: merged.postalCode, country: merged.country, updated_at: now,
-      };
-      await db.insertInto('subscriber_profiles').values({ user_id: user.id, ...row }).onConflict((oc) => oc.column('user_id').doUpdateSet(row)).execute();
-      if (profileChanged) changed = true;
-    }
-    if (r.plan && r.endsAt && r.startsAt) {
-      const covered = await db.selectFrom('entitlements').select('id').where('user_id', '=', user.id).where('plan', '=', r.plan)
-        .where('revoked_at', 'is', null).where('ends_at', '>=', r.endsAt).executeTakeFirst();
-      if (!covered) {
-        await grantEntitlement(db, { userId: user.id, plan: r.plan, startsAt: r.startsAt, endsAt: r.endsAt, source: 'import', note: 'CSV import' });
-        result.granted++;
-        changed = true;
+      if (r.plan && r.endsAt && r.startsAt) {
+        const key = `${user.id} ${r.plan}`;
+        const has = reach.get(key);
+        if (!has || has < r.endsAt) {
+          grants.push({ user_id: user.id, plan: r.plan, starts_at: r.startsAt, ends_at: r.endsAt, source: 'import', note: 'CSV import', external_ref: null, created_at: now, revoked_at: null });
+          reach.set(key, r.endsAt);
+          result.granted++;
+          changed = true;
+        }
       }
+      if (isNew) result.created++;
+      else if (changed) result.updated++;
+      else result.unchanged++;
+      if (changed) result.userIds.push(user.id);
     }
-    if (changed) {
-      result.userIds.push(user.id);
-      if (!isNew) result.updated++;
-    } else {
-      result.unchanged++;
+    if (profileWrites.length) {
+      await db.insertInto('subscriber_profiles').values(profileWrites).onConflict((oc) => oc.column('user_id').doUpdateSet((eb) => ({
+        notes: eb.ref('excluded.notes'), prisoner_number: eb.ref('excluded.prisoner_number'), facility: eb.ref('excluded.facility'),
+        address_line1: eb.ref('excluded.address_line1'), address_line2: eb.ref('excluded.address_line2'), city: eb.ref('excluded.city'),
+        state: eb.ref('excluded.state'), postal_code: eb.ref('excluded.postal_code'), country: eb.ref('excluded.country'), updated_at: eb.ref('excluded.updated_at'),
+      }))).execute();
     }
+    if (grants.length) await db.insertInto('entitlements').values(grants).execute();
   }
   return result;
 }
