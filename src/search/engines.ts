@@ -1,18 +1,18 @@
-// The two engines behind one interface. Both answer from the index alone: which documents
-// match, newest first, with what they need for ranking and facets.
+// The two engines behind one interface. Both answer from the index alone.
 //
 // The plan. The index is ordered by publication time (see documents.ts), and each search reads
-// at most CAP + 1 matches, newest first, in ONE query: SQLite walks the FTS5 doclist in rowid
-// order and stops; PostgreSQL walks the key index and checks each document, or (when the words
-// are rare and the planner knows it from the column statistics) collects the few matches from the
-// GIN index and sorts them. From those rows come
+// at most CAP + 1 matches, newest first, in ONE walk: SQLite walks the FTS5 doclists down from
+// the newest key and stops; PostgreSQL walks the key's b-tree checking each document, or (when
+// the words are rare and the planner knows it from the column statistics) collects the few
+// matches from the GIN index and sorts them. From those rows come
 //   - the count: exact up to CAP, else "more than CAP";
 //   - the facets: of all matches up to CAP, else of the CAP most recent;
-//   - relevance: every match ranked (bm25 / ts_rank) up to CAP, else the best among the CAP most
-//     recent — a bounded top-k with recency as the static rank, which suits a news archive;
-//   - date order: the rows as they come (pages go up to CAP results).
-// So no search costs more than CAP documents of work, whatever the words: a very common word
-// is as cheap as a rare one. Ranking all 100,000 matches of a common word was 50–300 ms here.
+//   - date order: the rows as they come (result pages go up to CAP);
+//   - best-match order (see rank() in index.ts): full relevance for rare words, ranking tiers
+//     (words in the title, in title or lead) for common ones, among the matches read.
+// So no search does more than about CAP documents of work, whatever the words: a very common
+// word is as cheap as a rare one. (Ranking all 100,000 matches of a common word with FTS5's
+// bm25 took 50–300 ms here; bm25 also reads a word's whole doclist to weigh it.)
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../store/schema.ts';
 import type { Store } from '../store/db.ts';
@@ -116,7 +116,7 @@ function sqliteEngine(raw: SQLite.Database): Engine {
       const { lo, hi } = span(keys);
       const title = keysMatching(`{title} : (${f.positive})`, lo, hi);
       const head = keysMatching(`{title lead} : (${f.positive})`, lo, hi);
-      const any = keysMatching(`{title lead} : (${f.anyPositive})`, lo, hi);
+      const any = f.anyPositive === f.positive ? head : keysMatching(`{title lead} : (${f.anyPositive})`, lo, hi);
       for (const k of keys) out.set(k, title.has(k) ? 3 : head.has(k) ? 2 : any.has(k) ? 1 : 0);
       return out;
     },
@@ -157,7 +157,7 @@ function pgEngine(db: Kysely<DB>): Engine {
       const rows = (await sql<{ key: number; t: number }>`select key, case
           when head @@ to_tsquery('simple', ${title.positive}) then 3
           when head @@ to_tsquery('simple', ${all.positive}) then 2
-          when head @@ to_tsquery('simple', ${all.anyPositive}) then 1 else 0 end as t
+          when ${all.anyPositive !== all.positive} and head @@ to_tsquery('simple', ${all.anyPositive}) then 1 else 0 end as t
         from search_docs where key = any(${keys}::bigint[])`.execute(db)).rows;
       for (const r of rows) out.set(Number(r.key), r.t);
       return out;

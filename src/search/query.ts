@@ -10,7 +10,7 @@ import { fold, stem, terms } from './tokenize.ts';
 
 export type Unit =
   | { kind: 'phrase'; stems: string[] }
-  | { kind: 'prefix'; prefix: string };
+  | { kind: 'prefix'; prefix: string; expansion?: string[] };
 
 export interface Clause {
   /** OR-ed alternatives. */
@@ -163,7 +163,9 @@ export function highlightTerms(q: ParsedQuery): Highlight & { clauses: Highlight
 
 /** FTS5 query over the text columns; `tags` are added by the engine. */
 export function toFts5(q: ParsedQuery): { positive: string | null; negative: string[]; anyPositive: string | null } {
-  const unit = (u: Unit) => (u.kind === 'prefix' ? `"${u.prefix}"*` : `"${u.stems.join(' ')}"`);
+  const unit = (u: Unit) => (u.kind === 'prefix'
+    ? (u.expansion?.length ? `(${u.expansion.map((x) => `"${x}"`).join(' OR ')})` : `"${u.prefix}"*`)
+    : `"${u.stems.join(' ')}"`);
   const clause = (c: Clause) => (c.any.length === 1 ? unit(c.any[0]) : `(${c.any.map(unit).join(' OR ')})`);
   const pos = q.clauses.filter((c) => !c.negated);
   const neg = q.clauses.filter((c) => c.negated).map(clause);
@@ -184,7 +186,7 @@ export function toTsquery(q: ParsedQuery, weight = ''): { positive: string | nul
   const lexeme = (s: string) => `'${s.replace(/'/g, "''").replace(/\\/g, '\\\\')}'`;
   const w = weight ? `:${weight}` : '';
   const unit = (u: Unit) => (u.kind === 'prefix'
-    ? `${lexeme(u.prefix)}:*${weight}`
+    ? (u.expansion?.length ? `(${u.expansion.map((x) => `${lexeme(x)}${w}`).join(' | ')})` : `${lexeme(u.prefix)}:*${weight}`)
     : u.stems.length === 1 ? `${lexeme(u.stems[0])}${w}` : `(${u.stems.map((x) => `${lexeme(x)}${w}`).join(' <-> ')})`);
   const clause = (c: Clause) => (c.any.length === 1 ? unit(c.any[0]) : `(${c.any.map(unit).join(' | ')})`);
   const pos = q.clauses.filter((c) => !c.negated);
