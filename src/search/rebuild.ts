@@ -38,6 +38,8 @@ export async function rebuildSearchIndex(db: Kysely<any>, dialect: Dialect, raw?
   }
   await addToLexicon(kdb, dialect, counts);
   if (def) await sql.raw(def).execute(kdb);
+  // The planner chooses between walking the key index and the GIN index from these statistics.
+  if (dialect === 'postgres') await sql`analyze search_docs`.execute(kdb);
   return done;
 }
 

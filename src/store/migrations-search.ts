@@ -36,6 +36,7 @@ export function searchMigrations(dialect: Dialect, raw?: SQLite.Database | null)
           // The documents first, then the index: one build beats 100,000 inserts into it.
           await rebuildSearchIndex(db, dialect, raw);
           await sql`create index search_docs_tsv on search_docs using gin (tsv)`.execute(db);
+          await sql`analyze search_docs`.execute(db);
         } else {
           await table.execute();
           await sql`create virtual table search_fts using fts5(title, lead, body, tags, tokenize = 'unicode61 remove_diacritics 0', content = '', contentless_delete = 1)`.execute(db);
