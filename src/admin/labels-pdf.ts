@@ -1,4 +1,4 @@
-import { PDFDocument, StandardFonts, rgb, type PDFFont } from 'pdf-lib';
+import { PDFDocument, StandardFonts, beginText, endText, moveText, setFontAndSize, showText, type PDFFont, type PDFName, type PDFOperator } from 'pdf-lib';
 
 // Mailing labels as a printable PDF, laid out for Avery 5160 sheets (and their equivalents:
 // US Letter, 3 columns × 10 rows of 2⅝″ × 1″ labels). Each label is a list of lines (name and
@@ -54,8 +54,8 @@ export function latin1(text: string): string {
 }
 
 /** The line cut with an ellipsis to fit; a trailing prisoner number (" #123") is kept whole. */
-function fit(font: PDFFont, line: string, width: number, size: number): string {
-  if (font.widthOfTextAtSize(line, size) <= width) return line;
+function fit(font: PDFFont, line: string, width: number, size: number, lineWidth: number): string {
+  if (lineWidth <= width) return line;
   const m = /^(.+?)( #\S+)$/.exec(line);
   const keep = m && font.widthOfTextAtSize(m[2], size) < width / 2 ? m[2] : '';
   const text = keep ? m![1] : line;
@@ -95,6 +95,10 @@ export async function labelsPdf(labels: string[][], opts: { title?: string; layo
   let cut = 0;
   for (let p = 0; p < pages; p++) {
     const page = doc.addPage([L.pageWidth, L.pageHeight]);
+    // Text operators written directly, one text object per label: drawText's checks and
+    // transforms cost more than the text itself on a sheet of thousands of labels.
+    const keys = new Map<PDFFont, PDFName>([[font, page.node.newFontDictionary(font.name, font.ref)], [bold, page.node.newFontDictionary(bold.name, bold.ref)]]);
+    const ops: PDFOperator[] = [];
     for (let i = 0; i < perPage; i++) {
       const n = p * perPage + i;
       if (n >= labels.length) break;
@@ -105,21 +109,31 @@ export async function labelsPdf(labels: string[][], opts: { title?: string; layo
       const width = L.labelWidth - 2 * L.padding;
       const height = L.labelHeight - 2 * L.padding;
       const lines = labels[n].map(latin1).filter((l) => l.trim() !== '');
-      // The largest size at which every line fits in the label's height and, if possible, its width.
+      // Widths scale with the size: measured once, at the largest size.
+      const widths = lines.map((l, j) => (j === 0 ? bold : font).widthOfTextAtSize(l, MAX_SIZE));
+      // The size that fits the label's height; then each line as large as fits its width, down to
+      // the minimum (a long name does not shrink the whole label), and cut beyond that.
       let size = MAX_SIZE;
-      const tooWide = (s: number) => lines.some((l, j) => (j === 0 ? bold : font).widthOfTextAtSize(l, s) > width);
-      while (size > MIN_SIZE && (lines.length * size * 1.15 > height || tooWide(size))) size -= 0.5;
-      const maxLines = Math.max(1, Math.floor(height / (size * 1.15)));
+      while (size > MIN_SIZE && lines.length * size * 1.15 > height) size -= 0.5;
+      const leading = size * 1.15;
+      const maxLines = Math.max(1, Math.floor(height / leading));
       let wasCut = lines.length > maxLines;
       const shown = lines.slice(0, maxLines);
+      ops.push(beginText(), moveText(x, topY - size));
       shown.forEach((line, j) => {
         const f = j === 0 ? bold : font;
-        const text = fit(f, line, width, size);
+        let lineSize = size;
+        while (lineSize > MIN_SIZE && (widths[j] * lineSize) / MAX_SIZE > width) lineSize -= 0.5;
+        const text = fit(f, line, width, lineSize, (widths[j] * lineSize) / MAX_SIZE);
         if (text !== line) wasCut = true;
-        page.drawText(text, { x, y: topY - size - j * size * 1.15, size, font: f, color: rgb(0, 0, 0) });
+        ops.push(setFontAndSize(keys.get(f)!, lineSize));
+        if (j > 0) ops.push(moveText(0, -leading));
+        ops.push(showText(f.encodeText(text)));
       });
+      ops.push(endText());
       if (wasCut) cut++;
     }
+    page.pushOperators(...ops);
   }
   const pdf = await doc.save();
   return { pdf, labels: labels.length, pages, cut };
