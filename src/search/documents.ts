@@ -78,8 +78,11 @@ export function dialectOf(db: Kysely<DB>): Dialect {
   return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
 }
 
-/** Documents for these articles (drafts and undated articles have none). */
-export async function buildDocs(db: Kysely<DB>, ids: number[]): Promise<{ docs: SearchDoc[]; gone: number[] }> {
+/**
+ * Documents for these articles (drafts and undated articles have none). With `tokenize`, the
+ * texts are turned into index text there (worker threads) and vocabularies are left empty.
+ */
+export async function buildDocs(db: Kysely<DB>, ids: number[], tokenize?: (texts: [string, string, string][]) => Promise<[string, string, string][]>): Promise<{ docs: SearchDoc[]; gone: number[] }> {
   if (!ids.length) return { docs: [], gone: [] };
   const rows = (await db.selectFrom('articles')
     .innerJoin('article_bodies', 'article_bodies.article_id', 'articles.id')
@@ -100,14 +103,30 @@ export async function buildDocs(db: Kysely<DB>, ids: number[]): Promise<{ docs: 
     return m;
   };
   const t = group(topics), p = group(places), a = group(authors), s = group(sources);
-  const docs = live.map((r) => makeDoc(r as Raw, {
-    topics: (t.get(r.id) ?? []).map((x) => x.ref),
-    places: (p.get(r.id) ?? []).map((x) => x.ref),
-    authors: (a.get(r.id) ?? []).map((x) => x.name),
-    sources: (s.get(r.id) ?? []).map((x) => ({ name: x.name, slug: x.slug })),
-  }));
+  const linksOf = (id: number) => ({
+    topics: (t.get(id) ?? []).map((x) => x.ref),
+    places: (p.get(id) ?? []).map((x) => x.ref),
+    authors: (a.get(id) ?? []).map((x) => x.name),
+    sources: (s.get(id) ?? []).map((x) => ({ name: x.name, slug: x.slug })),
+  });
+  let docs: SearchDoc[];
+  if (tokenize) {
+    const texts = live.map((r) => {
+      const l = linksOf(r.id);
+      return [r.title, leadText(r as Raw, l), r.body_text] as [string, string, string];
+    });
+    const done = await tokenize(texts);
+    docs = live.map((r, i) => ({ ...makeDoc({ ...(r as Raw), title: '', dek: null, teaser_text: '', body_text: '' }, { ...linksOf(r.id), authors: [], sources: linksOf(r.id).sources.map((x) => ({ ...x, name: '' })) }), title: done[i][0], lead: done[i][1], body: done[i][2] }));
+  } else {
+    docs = live.map((r) => makeDoc(r as Raw, linksOf(r.id)));
+  }
   const liveSet = new Set(liveIds);
   return { docs, gone: ids.filter((id) => !liveSet.has(id)) };
+}
+
+/** The public parts of an article as one text: dek, teaser, authors, sources. */
+export function leadText(r: Pick<Raw, 'dek' | 'teaser_text'>, links: { authors: string[]; sources: { name: string }[] }): string {
+  return [r.dek ?? '', r.teaser_text, ...links.authors, ...links.sources.map((x) => x.name)].join('\n');
 }
 
 export function makeDoc(r: Raw, links: { topics: number[]; places: number[]; authors: string[]; sources: { name: string; slug: string }[] }): SearchDoc {
@@ -121,7 +140,7 @@ export function makeDoc(r: Raw, links: { topics: number[]; places: number[]; aut
     year: new Date(r.published_at).getUTCFullYear(),
     facets: [...links.topics.map((x) => `t${x}`), ...links.places.map((x) => `p${x}`)].join(' '),
     title: indexText(r.title, vocabulary),
-    lead: indexText([r.dek ?? '', r.teaser_text, ...links.authors, ...links.sources.map((x) => x.name)].join('\n'), vocabulary),
+    lead: indexText(leadText(r, links), vocabulary),
     body: indexText(r.body_text, vocabulary),
     tags: tags.join(' '),
   };

@@ -13,7 +13,7 @@ import { Tokenizers, type TextTriple } from './tokenize-worker.ts';
  * writes.
  */
 export async function rebuildSearchIndex(db: Kysely<any>, dialect: Dialect, raw?: SQLite.Database | null): Promise<number> {
-  if (dialect === 'sqlite' && raw) return rebuildSqlite(raw);
+  if (dialect === 'sqlite' && raw && (raw.prepare('select count(*) as n from articles').get() as { n: number }).n >= WORKERS_FROM) return rebuildSqlite(raw);
   const kdb = db as Kysely<DB>;
   // PostgreSQL: the text index is dropped and built again after the rows (much faster).
   const def = dialect === 'postgres'
@@ -24,26 +24,59 @@ export async function rebuildSearchIndex(db: Kysely<any>, dialect: Dialect, raw?
   if (dialect === 'sqlite') await sql`delete from search_fts`.execute(kdb);
   await kdb.deleteFrom('search_lexicon').execute();
   const ids = (await kdb.selectFrom('articles').select('id').orderBy('id').execute()).map((r) => r.id);
-  const counts = new Map<string, { word: string; df: number }>();
   let done = 0;
-  for (let i = 0; i < ids.length; i += 1000) {
-    const { docs } = await buildDocs(kdb, ids.slice(i, i + 1000));
-    await writeDocs(kdb, dialect, docs);
-    for (const d of docs) for (const [term, word] of d.vocabulary) {
-      const c = counts.get(term);
-      if (c) c.df++;
-      else counts.set(term, { word, df: 1 });
+  if (ids.length < WORKERS_FROM) {
+    // Small archives: starting worker threads would cost more than the work.
+    const counts = new Map<string, { word: string; df: number }>();
+    for (let i = 0; i < ids.length; i += 500) {
+      const { docs } = await buildDocs(kdb, ids.slice(i, i + 500));
+      await writeDocs(kdb, dialect, docs);
+      for (const d of docs) for (const [term, word] of d.vocabulary) {
+        const c = counts.get(term);
+        if (c) c.df++;
+        else counts.set(term, { word, df: 1 });
+      }
+      done += docs.length;
     }
-    done += docs.length;
+    await addToLexicon(kdb, dialect, counts);
+    return finish();
   }
-  await addToLexicon(kdb, dialect, counts);
-  if (def) await sql.raw(def).execute(kdb);
-  // The planner chooses between walking the key index and the GIN index from these statistics.
-  if (dialect === 'postgres') await sql`analyze search_docs`.execute(kdb);
-  return done;
+  // Worker threads tokenize the next batches while this one is written.
+  const tokenizers = new Tokenizers(Math.max(1, Math.min(4, os.availableParallelism() - 1)));
+  try {
+    const batches: number[][] = [];
+    for (let i = 0; i < ids.length; i += 500) batches.push(ids.slice(i, i + 500));
+    const inflight: ReturnType<typeof buildDocs>[] = [];
+    let next = 0;
+    for (;;) {
+      while (inflight.length < 3 && next < batches.length) {
+        const p = buildDocs(kdb, batches[next++], (texts) => tokenizers.tokenize(texts));
+        p.catch(() => undefined); // awaited below
+        inflight.push(p);
+      }
+      const job = inflight.shift();
+      if (!job) break;
+      const { docs } = await job;
+      await writeDocs(kdb, dialect, docs);
+      done += docs.length;
+    }
+    await addToLexicon(kdb, dialect, await tokenizers.vocabulary());
+  } finally {
+    await tokenizers.close();
+  }
+  return finish();
+
+  async function finish() {
+    if (def) await sql.raw(def).execute(kdb);
+    // The planner chooses between walking the key index and the GIN index from these statistics.
+    if (dialect === 'postgres') await sql`analyze search_docs`.execute(kdb);
+    return done;
+  }
 }
 
 const BATCH = 500;
+/** Below this many articles a rebuild tokenizes on this thread. */
+const WORKERS_FROM = 2_000;
 
 async function rebuildSqlite(raw: SQLite.Database): Promise<number> {
   const own = !raw.inTransaction;
