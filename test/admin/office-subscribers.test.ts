@@ -393,3 +393,32 @@ test('institutions and gift codes: added, changed and audited from the admin', a
   assert.equal((await redeemGiftCode(t.store.db, codes[1], reader.id)).ok, true);
   assert.match((await admin.browser.get('/admin/gifts')).body, new RegExp(`by <a href="/admin/subscribers/${reader.id}">`));
 });
+
+test('bad input to any office form is answered with a page, never a 500, and writes nothing', async () => {
+  const sub = await createUser(t.store.db, { email: `fuzz-${process.pid}@example.org` });
+  const issue = await t.store.db.selectFrom('issues').select('id').orderBy('id').executeTakeFirstOrThrow();
+  const inst = await t.store.db.insertInto('institutions').values({ name: 'Fuzz Library', note: null, created_at: new Date().toISOString() }).returning('id').executeTakeFirstOrThrow();
+  const audits = await count('audit_log');
+  const junk: Record<string, string>[] = [
+    {},
+    { plan: 'x'.repeat(5000), until: '9999-99-99', months: '-1', entitlement: '99999999999', range: 'zz', ranges: '\u0000\n::::/999', active: '2', days: '1e9', count: 'NaN', month: '0000-00', volume: '1.5', pageCount: '-3', name: '\u0000', rateClass: 'root', email: 'a@', note: 'x'.repeat(600) },
+  ];
+  const posts = [
+    '/admin/subscribers/new', `/admin/subscribers/${sub.id}`, `/admin/subscribers/${sub.id}/grant`, `/admin/subscribers/${sub.id}/extend`, `/admin/subscribers/${sub.id}/revoke`,
+    '/admin/subscribers/999999/grant', '/admin/subscribers/x/revoke', '/admin/issues', `/admin/issues/${issue.id}`, `/admin/issues/${issue.id}/pdf`, `/admin/issues/${issue.id}/cover`,
+    '/admin/subscribers/import', '/admin/institutions', `/admin/institutions/${inst.id}/ranges`, `/admin/institutions/${inst.id}/ranges/remove`, '/admin/institutions/0/active', '/admin/gifts',
+  ];
+  for (const url of posts) {
+    for (const form of junk) {
+      // An empty details form is a valid save (it clears the details): only the junk one there.
+      if ((url === `/admin/subscribers/${sub.id}` || url === `/admin/issues/${issue.id}`) && !Object.keys(form).length) continue;
+      const res = await admin.browser.post(url, form, { from: '/admin/subscribers' });
+      assert.ok(res.statusCode >= 400 && res.statusCode < 500, `${url} ${JSON.stringify(form).slice(0, 60)}: ${res.statusCode}`);
+    }
+  }
+  for (const url of ['/admin/subscribers?page=abc&rate=x&status=y&q=%00', '/admin/subscribers/mailing?issue=2099-13', '/admin/subscribers/labels.pdf?issue=x', '/admin/issues/0/cover', '/admin/institutions/abc']) {
+    const res = await admin.browser.get(url);
+    assert.ok(res.statusCode < 500, `${url}: ${res.statusCode}`);
+  }
+  assert.equal(await count('audit_log'), audits + 1, 'only the labels download above is logged');
+});
