@@ -208,13 +208,21 @@ async function suggest(store: Store, parsed: ParsedQuery, rawQ: string): Promise
   return changed ? corrected : null;
 }
 
+/** Distinct zero-result queries kept for editors (the most recent); random junk cannot grow it without end. */
+export const MAX_MISSES = 5_000;
+
 async function recordMiss(store: Store, q: string, now: string): Promise<void> {
-  const norm = fold(q).replace(/\s+/g, ' ').trim().slice(0, 200);
-  if (!norm) return;
+  const norm = fold(q).replace(/\s+/g, ' ').trim();
+  if (!norm || norm.length > 200) return;
   try {
     await store.db.insertInto('search_misses').values({ query: norm, count: 1, last_at: now })
       .onConflict((oc) => oc.column('query').doUpdateSet({ count: sql`search_misses.count + 1`, last_at: now }))
       .execute();
+    if (Math.random() < 0.02) {
+      await store.db.deleteFrom('search_misses')
+        .where('last_at', '<', (eb) => eb.selectFrom('search_misses').select('last_at').orderBy('last_at', 'desc').offset(MAX_MISSES).limit(1))
+        .execute();
+    }
   } catch {
     // A busy database must not fail the reader's search; the statistic is best effort.
   }
