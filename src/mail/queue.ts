@@ -700,12 +700,26 @@ export class MailWorker {
         'Auto-Submitted': 'auto-generated',
       },
     };
+    let leaseLost = false;
     const markHanded = async () => {
-      if (!(await this.marks.mark('handed', row.id))) throw new Error('the lease on this mail ran out; another worker may take it');
+      if (!(await this.marks.mark('handed', row.id))) {
+        leaseLost = true;
+        throw new Error('the lease on this mail ran out; another worker may take it');
+      }
     };
     try {
       await this.sender.send(mail, markHanded);
     } catch (err) {
+      if (leaseLost) {
+        // Too slow to start it within the lease (a busy machine): the data never ended, so nothing
+        // was sent. Back in the queue at once, unless another worker took it meanwhile.
+        await this.db.updateTable('mail_queue')
+          .set((eb) => ({ locked_by: null, locked_until: null, attempts: eb('attempts', '-', 1) }))
+          .where('id', '=', row.id).where('locked_by', '=', this.id).where('status', '=', 'queued').where('data_at', 'is', null)
+          .execute();
+        this.log.warn({ event: 'mail_lease_lost', id: row.id }, 'mail not started within its lease; back in the queue');
+        return 'retried';
+      }
       const e = err instanceof SendError ? err : new SendError((err as Error).message, null, null, false);
       return this.failed(row, to, e);
     }

@@ -1,4 +1,4 @@
-import { test, before, after } from 'node:test';
+import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -25,6 +25,18 @@ after(async () => {
   await t?.cleanup();
 });
 
+// A failed test must not leave a worker running into the next one.
+const children = new Set<ChildProcess>();
+afterEach(async () => {
+  for (const c of children) {
+    if (c.exitCode === null && c.signalCode === null) {
+      c.kill('SIGKILL');
+      await new Promise((r) => c.once('close', r));
+    }
+  }
+  children.clear();
+});
+
 async function subscribers(n: number, tag: string): Promise<string[]> {
   const db = t.store.db;
   const now = new Date().toISOString();
@@ -49,6 +61,7 @@ function worker(sink: Sink, args: string[], env: Record<string, string> = {}): {
     env: { ...process.env, ...t.env, SMTP_URL: sink.url, BASE_URL: 'http://masthead.test', MAIL_FROM: 'PLN <news@masthead.test>', MAIL_POLL_SECONDS: '0.05', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  children.add(child);
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d) => (stdout += d));
@@ -95,6 +108,8 @@ test('a worker killed in the middle of a batch: the next one sends the rest, not
     await first.done;
     const before = sink.mails.length;
     assert.ok(before < total, `killed mid-way (${before} of ${total} sent)`);
+    const rowsAtKill = await t.store.db.selectFrom('mail_queue').select(['status', 'locked_by', 'data_at']).execute();
+    const atKill = `at the kill: ${before} received; ${rowsAtKill.filter((r) => r.status === 'sent').length} marked sent, ${rowsAtKill.filter((r) => r.locked_by && r.status === 'queued').length} claimed, ${rowsAtKill.filter((r) => r.data_at && r.status === 'queued').length} handed over`;
 
     // Start again: claimed rows come back when their lease runs out.
     const second = worker(sink, [], env);
@@ -102,7 +117,7 @@ test('a worker killed in the middle of a batch: the next one sends the rest, not
     for (;;) {
       const c = await queueCounts(t.store.db);
       if (c.queued === 0) break;
-      if (Date.now() > deadline) throw new Error(`still queued: ${JSON.stringify(c)}`);
+      if (Date.now() > deadline) throw new Error(`still queued: ${JSON.stringify(c)}; ${atKill}`);
       await sleep(100);
     }
     second.child.kill('SIGTERM');
@@ -112,15 +127,16 @@ test('a worker killed in the middle of a batch: the next one sends the rest, not
     const counts = perRecipient(sink);
     const rows = await t.store.db.selectFrom('mail_queue').select(['to_address', 'status']).execute();
     const unknown = rows.filter((r) => r.status === 'unknown');
-    for (const e of emails) assert.ok((counts.get(e) ?? 0) <= 1, `never two mails to ${e}`);
+    const state = `${atKill}; now ${JSON.stringify(await queueCounts(t.store.db))}; second worker: ${r2.stderr.slice(0, 2000)}`;
+    for (const e of emails) assert.ok((counts.get(e) ?? 0) <= 1, `never two mails to ${e}; ${state}`);
     for (const r of rows) {
-      if (r.status === 'sent') assert.equal(counts.get(r.to_address), 1, `${r.to_address} was sent once`);
-      else assert.equal(r.status, 'unknown', `${r.to_address}: ${r.status}`);
+      if (r.status === 'sent') assert.equal(counts.get(r.to_address), 1, `${r.to_address} was sent once; ${state}`);
+      else assert.equal(r.status, 'unknown', `${r.to_address}: ${r.status}; ${state}`);
     }
     // Only a mail whose data had been handed to the server when the worker died is in doubt:
     // at most one per connection.
-    assert.ok(unknown.length <= 4, `${unknown.length} mails of unknown outcome`);
-    assert.equal(sink.mails.length + unknown.filter((u) => !counts.has(u.to_address)).length, total, 'every other mail was delivered');
+    assert.ok(unknown.length <= 4, `${unknown.length} mails of unknown outcome; ${state}`);
+    assert.equal(sink.mails.length + unknown.filter((u) => !counts.has(u.to_address)).length, total, `every other mail was delivered; ${state}`);
   } finally {
     await sink.close();
   }
@@ -138,12 +154,14 @@ test('a worker stopped with SIGTERM finishes what is in flight and gives the res
     const r1 = await first.done;
     assert.equal(r1.code, 0, r1.stderr);
     // Given back at once (no waiting for the 30 s lease).
+    const afterStop = JSON.stringify(await queueCounts(t.store.db));
     const second = worker(sink, ['--until-empty'], env);
     const r2 = await second.done;
     assert.equal(r2.code, 0, r2.stderr);
     const counts = perRecipient(sink);
-    for (const e of emails) assert.equal(counts.get(e), 1, `exactly one mail to ${e}`);
-    assert.deepEqual(await queueCounts(t.store.db), { queued: 0, sent: total, failed: 0, bounced: 0, skipped: 0, unknown: 0 });
+    const state = `after the stop: ${afterStop}; first worker: ${r1.stderr.slice(0, 1500)}; second: ${r2.stdout} ${r2.stderr.slice(0, 1500)}`;
+    for (const e of emails) assert.equal(counts.get(e), 1, `exactly one mail to ${e}; ${state}`);
+    assert.deepEqual(await queueCounts(t.store.db), { queued: 0, sent: total, failed: 0, bounced: 0, skipped: 0, unknown: 0 }, state);
   } finally {
     await sink.close();
   }
@@ -192,6 +210,7 @@ test('masthead serve runs the mail worker and stops it cleanly', async () => {
       env: { ...process.env, ...t.env, PORT: '0', HOST: '127.0.0.1', SMTP_URL: sink.url, BASE_URL: 'http://masthead.test', MAIL_POLL_SECONDS: '0.1', LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    children.add(child);
     let stderr = '';
     child.stderr!.on('data', (d) => (stderr += d));
     const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
