@@ -227,7 +227,9 @@ class GuardedMessage extends Readable {
 const ASCII_LINES = /^[\x09\x20-\x7e\n]*$/;
 
 /** A header value: as is when printable ASCII, else RFC 2047 encoded words. */
-function headerText(v: string): string {
+function headerText(value: string): string {
+  // No line breaks from content (a label, a site name) can ever start a header of their own.
+  const v = value.replace(/[\r\n]+/g, ' ');
   return /^[\x20-\x7e]*$/.test(v) ? v : mimeFuncs.encodeWords(v, 'Q', 52, true);
 }
 
@@ -253,7 +255,7 @@ function textPart(type: 'plain' | 'html', body: string): string {
 export function buildMessage(from: string, m: OutgoingMail, date = new Date()): Buffer {
   const head = [
     `From: ${addressHeader(from)}`,
-    `To: ${m.to}`,
+    `To: ${headerText(m.to)}`,
     `Subject: ${headerText(m.subject)}`,
     `Date: ${date.toUTCString().replace(/GMT$/, '+0000')}`,
     `Message-ID: ${m.messageId}`,
