@@ -54,6 +54,9 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   let store: Store;
   if (opts.databaseUrl) {
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: Number(process.env.PG_POOL_SIZE ?? 10) });
+    // An idle pooled connection that the server ends (a restart, an administrator) must not take
+    // the process down: the pool drops it and opens a new one when needed.
+    pool.on('error', (err) => process.stderr.write(`postgres: idle connection lost: ${err.message}\n`));
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
     store = { db, dialect: 'postgres', sqlite: null, pool, close: () => db.destroy() };
   } else {

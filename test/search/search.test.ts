@@ -243,6 +243,7 @@ test('the results page reads well without JavaScript: form, results, facets, pag
   assert.match(html, /aria-label="Narrow the results"/);
   assert.match(html, /href="\/search\?q=zembla&amp;topic=courts"/);
   assert.match(html, /rel="next"/);
+  assert.match(html, /href="\/follows\/new\?q=zembla">Follow this search by e-mail/);
   assert.doesNotMatch(html, /<script(?![^>]*application\/ld\+json)/);
   const empty = await t.app.inject({ url: '/search' });
   assert.equal(empty.statusCode, 200);

@@ -163,6 +163,8 @@ export function AccountPage({ site, csrf, a, notice, error }: { site: Site; csrf
           </form>
         </>
       ) : null}
+      <h2>E-mail alerts and the issue mail</h2>
+      <p><a href="/account/mail">Your follows, saved searches and mail settings</a> (how often, plain text only, the monthly table of contents).</p>
       <h2>Personal API token</h2>
       {a.apiToken ? <p>Your new token (shown once): <code class="secret">{a.apiToken}</code>. Send it as <code>Authorization: Bearer …</code>.</p> : <p>For scripts and research tools: the JSON API with your access.</p>}
       <form method="post" action="/account/api-token">

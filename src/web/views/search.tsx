@@ -138,6 +138,12 @@ export function SearchPage(v: SearchView) {
                 </>
               ) : null}
             </p>
+            {query && (query.q.trim() || query.topic || query.state || query.source || query.issue || query.access || query.from || query.to) ? (
+              <p class="meta">
+                <a href={`/follows/new?${new URLSearchParams(Object.entries({ q: query.q, from: query.from, to: query.to, issue: query.issue, topic: query.topic, state: query.state, source: query.source, access: query.access }).filter((e): e is [string, string] => Boolean(e[1]))).toString()}`}>Follow this search by e-mail</a>
+                {' '}— new articles that match, as they appear, daily or weekly.
+              </p>
+            ) : null}
             {result.rankedAmong && sort === 'relevance' ? (
               <p class="meta">These words are in much of the archive: best matches are picked among the {result.rankedAmong.toLocaleString('en-US')} most recent articles that have them. Add words or filters, or sort by date to go through all of them.</p>
             ) : null}
