@@ -17,7 +17,19 @@ export interface Child {
   kill(): Promise<boolean>;
 }
 
+const live = new Set<ChildProcess>();
+
+/** Kills every child still running (a failed test must not leave servers behind). */
+export async function killAll(): Promise<void> {
+  await Promise.all([...live].map((p) => new Promise<void>((resolve) => {
+    p.once('exit', () => resolve());
+    if (!p.kill('SIGKILL')) resolve();
+  })));
+}
+
 function track(proc: ChildProcess): Child {
+  live.add(proc);
+  proc.once('exit', () => live.delete(proc));
   let out = '';
   const keep = (d: Buffer) => {
     out += d.toString();
