@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { BackupError, writeBackupFile, type Manifest, type OpenedBackup } from './backup-format.ts';
+import { removeStale, escapeRegExp } from './backup-sqlite.ts';
 
 // PostgreSQL backups are pg_dump archives (custom format: compressed, every table, sequence,
 // index, trigger and extension of Masthead's schema) taken from ONE snapshot: Masthead opens a
@@ -115,6 +116,7 @@ export interface PgBackupResult {
 export async function backupPostgres(databaseUrl: string, target: string): Promise<PgBackupResult> {
   const dir = path.dirname(path.resolve(target));
   if (!fs.existsSync(dir)) throw new BackupError(`the directory ${dir} does not exist`);
+  removeStale(dir, new RegExp(`^\\.${escapeRegExp(path.basename(target))}\\.partial-(\\d+)$`));
   const work = fs.mkdtempSync(path.join(dir, `.${path.basename(target)}.work-`));
   const dumpFile = path.join(work, 'dump');
   const client = await connect(databaseUrl);

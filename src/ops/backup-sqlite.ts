@@ -48,6 +48,35 @@ function contentVersion(db: SQLite.Database): number | null {
   return row ? Number(row.version) : null;
 }
 
+/** Temporary files of an earlier backup or restore that was killed (its process is gone). */
+export function removeStale(dir: string, pattern: RegExp): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = pattern.exec(name);
+    if (!m) continue;
+    const pid = Number(m[1]);
+    let alive = pid === process.pid;
+    if (!alive) {
+      try {
+        process.kill(pid, 0);
+        alive = true;
+      } catch (err) {
+        alive = (err as NodeJS.ErrnoException).code === 'EPERM';
+      }
+    }
+    if (!alive) fs.rmSync(path.join(dir, name), { force: true });
+  }
+}
+
+export function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
 function removeDbFiles(file: string): void {
   for (const suffix of ['', '-wal', '-shm', '-journal']) fs.rmSync(file + suffix, { force: true });
 }
@@ -67,6 +96,7 @@ export async function backupSqlite(dataDir: string, target: string): Promise<Sql
   if (!fs.existsSync(live)) throw new BackupError(`there is no database at ${live} (set DATA_DIR, or DATABASE_URL for PostgreSQL)`);
   const dir = path.dirname(path.resolve(target));
   if (!fs.existsSync(dir)) throw new BackupError(`the directory ${dir} does not exist`);
+  removeStale(dir, new RegExp(`^\\.${escapeRegExp(path.basename(target))}\\.(?:snapshot|partial)-(\\d+)`));
   const snapshot = path.join(dir, `.${path.basename(target)}.snapshot-${process.pid}-${crypto.randomBytes(4).toString('hex')}`);
   const packed = `${snapshot}.gz`;
   let source: SQLite.Database | null = null;
@@ -125,6 +155,7 @@ export interface SqliteRestoreResult {
 export async function restoreSqlite(dataDir: string, backup: OpenedBackup, opts: { check?: boolean } = {}): Promise<SqliteRestoreResult> {
   fs.mkdirSync(dataDir, { recursive: true });
   const live = path.join(dataDir, DB_FILE);
+  removeStale(dataDir, /^\.restore-(\d+)-[0-9a-f]+\.db(?:-wal|-shm|-journal)?$/);
   const staging = path.join(dataDir, `.restore-${process.pid}-${crypto.randomBytes(4).toString('hex')}.db`);
   const m = backup.manifest;
   let db: SQLite.Database | null = null;
