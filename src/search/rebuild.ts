@@ -89,6 +89,8 @@ async function rebuildSqlite(raw: SQLite.Database): Promise<number> {
       insert into search_fts (search_fts) values ('delete-all');
       delete from search_lexicon;
       create trigger search_docs_delete after delete on search_docs begin delete from search_fts where rowid = old.key; end;`);
+    // No merging while loading: segments pile up and one 'optimize' at the end merges them all.
+    raw.exec(`insert into search_fts (search_fts, rank) values ('automerge', 0); insert into search_fts (search_fts, rank) values ('crisismerge', 1000);`);
     const group = <T>(rows: { article_id: number }[], pick: (r: any) => T) => {
       const m = new Map<number, T[]>();
       for (const r of rows) (m.get(r.article_id) ?? m.set(r.article_id, []).get(r.article_id)!).push(pick(r));
@@ -139,7 +141,9 @@ async function rebuildSqlite(raw: SQLite.Database): Promise<number> {
     const counts = await tokenizers.vocabulary();
     const insLex = raw.prepare('insert into search_lexicon (term, word, df) values (?, ?, ?)');
     for (const [t, c] of counts) if (t.length <= 40) insLex.run(t, c.word, c.df);
-    raw.exec(`insert into search_fts (search_fts) values ('optimize')`);
+    raw.exec(`insert into search_fts (search_fts) values ('optimize');
+      insert into search_fts (search_fts, rank) values ('automerge', 4);
+      insert into search_fts (search_fts, rank) values ('crisismerge', 16);`);
     if (own) raw.exec('commit');
     return done;
   } catch (err) {
