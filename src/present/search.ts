@@ -5,7 +5,7 @@
 // gated text, the hit says so and shows the teaser's beginning, never a word of the gated text.
 import { decideAccess, type Viewer } from '../domain/access.ts';
 import type { SearchHit } from '../search/types.ts';
-import { containsAny, markAll, snippet, type Highlight } from '../search/snippet.ts';
+import { containsAny, markAll, snippet, type Highlight, type TokenCache } from '../search/snippet.ts';
 
 export interface HitRow {
   id: number;
@@ -35,21 +35,22 @@ export function presentSearchHit(row: HitRow, viewer: Viewer, h: Highlight & { c
   // Whether the public parts alone explain the match: every required word (or one of its
   // alternatives) is in them. Otherwise some of it is in the gated text, and the hit says so.
   const publicAll = [row.title, publicText, row.authors.join(' · '), row.sources.join(' · ')];
-  const inPublic = h.clauses.every((c) => publicAll.some((part) => containsAny(part, c)));
+  const cache: TokenCache = new Map();
+  const inPublic = h.clauses.every((c) => publicAll.some((part) => containsAny(part, c, cache)));
   let snip: { html: string; matched: boolean } | null = null;
   if (full && row.body_text) snip = snippet(row.body_text, h);
   if (!snip || !snip.matched) {
     const pub = snippet(publicText, h);
     if (pub && (pub.matched || !snip)) snip = pub;
   }
-  if (!snip?.matched && publicAll.some((part) => containsAny(part, h))) {
+  if (!snip?.matched && publicAll.some((part) => containsAny(part, h, cache))) {
     const meta = snippet([...row.authors, ...row.sources].join(' · '), h);
     if (meta?.matched) snip = meta;
   }
   return {
     slug: row.slug,
     title: row.title,
-    titleHtml: markAll(row.title, h),
+    titleHtml: markAll(row.title, h, cache),
     dek: row.dek,
     access: row.access,
     publishedAt: row.published_at,
