@@ -104,9 +104,13 @@ export const accountRoutes = (ctx: AppContext): FastifyPluginAsync => async (app
     }
     const problem = passwordProblem(b.password ?? '');
     if (problem) return render(req, reply, userId, { error: problem });
-    await updateUser(db, userId, { password_hash: await hashPassword(b.password!) });
-    // Whoever knew the old password is signed out everywhere else (this session stays).
-    await deleteAllSessions(db, userId, req.cookies?.[sessionCookieName(ctx)]);
+    const hash = await hashPassword(b.password!);
+    // The new password and signing out whoever knew the old one (everywhere but this session)
+    // happen together or not at all.
+    await db.transaction().execute(async (trx) => {
+      await updateUser(trx, userId, { password_hash: hash });
+      await deleteAllSessions(trx, userId, req.cookies?.[sessionCookieName(ctx)]);
+    });
     req.log.info({ event: 'password_changed', userId }, 'password changed');
     return reply.redirect('/account?done=password', 303);
   });
