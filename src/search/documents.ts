@@ -196,20 +196,21 @@ export async function removeDocs(db: Kysely<DB>, dialect: Dialect, ids: number[]
 }
 
 const PG_TSV = sql`setweight(to_tsvector('simple', d.title), 'A') || setweight(to_tsvector('simple', d.lead), 'B') || setweight(to_tsvector('simple', d.tags), 'C') || setweight(to_tsvector('simple', d.body), 'D')`;
-/** Title and lead alone: small, kept in the row, for ranking tiers. */
-const PG_HEAD = sql`setweight(to_tsvector('simple', d.title), 'A') || setweight(to_tsvector('simple', d.lead), 'B')`;
+
+/** Stems stored with a space before and after, so " stem " finds whole stems (see tiers.ts). */
+export const padded = (terms: string) => ` ${terms} `;
 
 export async function writeDocs(db: Kysely<DB>, dialect: Dialect, docs: SearchDoc[]): Promise<void> {
   if (!docs.length) return;
   if (dialect === 'sqlite') {
     for (const d of docs) {
-      await sql`insert into search_docs (key, article_id, year, facets) values (${d.key}, ${d.articleId}, ${d.year}, ${d.facets})`.execute(db);
+      await sql`insert into search_docs (key, article_id, year, facets, title_terms, lead_terms) values (${d.key}, ${d.articleId}, ${d.year}, ${d.facets}, ${padded(d.title)}, ${padded(d.lead)})`.execute(db);
       await sql`insert into search_fts (rowid, title, lead, body, tags) values (${d.key}, ${d.title}, ${d.lead}, ${d.body}, ${d.tags})`.execute(db);
     }
     return;
   }
-  await sql`insert into search_docs (key, article_id, year, facets, tsv, head)
-    select d.key, d.article_id, d.year, d.facets, ${PG_TSV}, ${PG_HEAD}
+  await sql`insert into search_docs (key, article_id, year, facets, title_terms, lead_terms, tsv)
+    select d.key, d.article_id, d.year, d.facets, ' ' || d.title || ' ', ' ' || d.lead || ' ', ${PG_TSV}
     from unnest(${docs.map((d) => d.key)}::bigint[], ${docs.map((d) => d.articleId)}::int[], ${docs.map((d) => d.year)}::int[],
       ${docs.map((d) => d.facets)}::text[], ${docs.map((d) => d.title)}::text[], ${docs.map((d) => d.lead)}::text[],
       ${docs.map((d) => d.body)}::text[], ${docs.map((d) => d.tags)}::text[])

@@ -16,7 +16,7 @@ import { observeSearch } from '../ops/metrics.ts';
 export type { SearchQuery, SearchResult, SearchHit } from './types.ts';
 
 export const MAX_PER_PAGE = 50;
-export const DEFAULT_PER_PAGE = 20;
+export const DEFAULT_PER_PAGE = 10;
 /** Results go as deep as the engine reads (CAP); narrower searches reach everything. */
 export const MAX_OFFSET = CAP;
 
@@ -231,6 +231,14 @@ async function recordMiss(store: Store, q: string, now: string): Promise<void> {
 /** Words in more articles than this are "common": see rank(). */
 export const RARE_DF = 5_000;
 
+/** Whether every word of the query is rare enough for full relevance (see rank()). */
+async function allRare(store: Store, parsed: ParsedQuery): Promise<boolean> {
+  const stems = positiveStems(parsed);
+  if (!stems || !stems.length) return false;
+  const common = await store.db.selectFrom('search_lexicon').select('term').where('term', 'in', [...new Set(stems)]).where('df', '>', RARE_DF).limit(1).execute();
+  return common.length === 0;
+}
+
 /**
  * Best-match order of the matches read. Rare words: full relevance (bm25 on SQLite, ts_rank on
  * PostgreSQL), title and lead weighing most. Common words: SQLite's bm25 would read every
@@ -238,15 +246,8 @@ export const RARE_DF = 5_000;
  * a word is everywhere, so the order is by tiers (every word in the title, every word in title
  * or lead, some word there, the rest), newest first within a tier.
  */
-async function rank(store: Store, engine: ReturnType<typeof engineFor>, eq: EngineQuery, kept: Match[]): Promise<Match[]> {
-  const keys = kept.map((m) => m.key);
-  const stems = positiveStems(eq.parsed);
-  let rare = false;
-  if (stems && stems.length) {
-    const common = await store.db.selectFrom('search_lexicon').select('term').where('term', 'in', [...new Set(stems)]).where('df', '>', RARE_DF).limit(1).execute();
-    rare = common.length === 0;
-  }
-  const score = rare ? await engine.relevance(eq, keys) : await engine.tiers(eq, keys);
+async function rank(engine: ReturnType<typeof engineFor>, eq: EngineQuery, kept: Match[], rare: boolean): Promise<Match[]> {
+  const score = rare ? await engine.relevance(eq, kept.map((m) => m.key)) : new Map(kept.map((m) => [m.key, m.tier]));
   return [...kept].sort((a, b) => (score.get(b.key) ?? 0) - (score.get(a.key) ?? 0) || b.key - a.key);
 }
 
@@ -267,12 +268,13 @@ export async function searchArchive(store: Store, query: SearchQuery, viewer: Vi
   const { lo, hi } = keyRange(q, now);
   const engine = engineFor(store);
   const ranked = q.sort === 'relevance' && hasPositive(parsed);
-  const eq: EngineQuery = { parsed, tags: filters.tags, lo, hi, facets: q.facets };
+  const rare = ranked && await allRare(store, parsed);
+  const eq: EngineQuery = { parsed, tags: filters.tags, lo, hi, facets: q.facets, tiers: ranked && !rare };
   const started = performance.now();
   const rows = await engine.matches(eq);
   const more = rows.length > CAP;
   const kept = more ? rows.slice(0, CAP) : rows;
-  const ordered: Match[] = ranked && kept.length > 1 ? await rank(store, engine, eq, kept) : kept;
+  const ordered: Match[] = ranked && kept.length > 1 ? await rank(engine, eq, kept, rare) : kept;
   const offset = (q.page - 1) * q.perPage;
   const ids = ordered.slice(offset, offset + q.perPage).map((m) => articleIdOf(m.key));
   const r = { total: kept.length, totalExact: !more, rankedAmong: ranked && more ? CAP : null, facetsAmong: q.facets && more ? CAP : null };
@@ -284,7 +286,7 @@ export async function searchArchive(store: Store, query: SearchQuery, viewer: Vi
   if (r.total < 3 && parsed.words.length) {
     const s = await suggest(store, parsed, q.q);
     if (s) {
-      const n = (await engine.matches({ ...eq, parsed: parseQuery(s), facets: false })).length;
+      const n = (await engine.matches({ ...eq, parsed: parseQuery(s), facets: false, tiers: false })).length;
       if (n > r.total) didYouMean = s;
     }
   }

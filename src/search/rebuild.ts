@@ -3,7 +3,7 @@ import { sql, type Kysely } from 'kysely';
 import type SQLite from 'better-sqlite3';
 import type { DB } from '../store/schema.ts';
 import type { Dialect } from '../store/db.ts';
-import { buildDocs, writeDocs, addToLexicon, makeDoc } from './documents.ts';
+import { buildDocs, writeDocs, addToLexicon, makeDoc, padded } from './documents.ts';
 import { Tokenizers, type TextTriple } from './tokenize-worker.ts';
 
 /**
@@ -100,7 +100,7 @@ async function rebuildSqlite(raw: SQLite.Database): Promise<number> {
     const places = group(raw.prepare('select article_id, place_id from article_places order by article_id, position').all() as any[], (r) => r.place_id as number);
     const authors = group(raw.prepare('select aa.article_id, a.name from article_authors aa join authors a on a.id = aa.author_id order by aa.article_id, aa.position').all() as any[], (r) => r.name as string);
     const sources = group(raw.prepare('select article_id, name, slug from article_sources order by article_id, position').all() as any[], (r) => ({ name: r.name as string, slug: r.slug as string }));
-    const insDoc = raw.prepare('insert into search_docs (key, article_id, year, facets) values (?, ?, ?, ?)');
+    const insDoc = raw.prepare('insert into search_docs (key, article_id, year, facets, title_terms, lead_terms) values (?, ?, ?, ?, ?, ?)');
     const insFts = raw.prepare('insert into search_fts (rowid, title, lead, body, tags) values (?, ?, ?, ?, ?)');
     const select = raw.prepare(`select a.id, a.title, a.dek, a.teaser_text, b.body_text, a.access, a.published_at, a.issue_id
       from articles a join article_bodies b on b.article_id = a.id
@@ -133,7 +133,7 @@ async function rebuildSqlite(raw: SQLite.Database): Promise<number> {
       if (!job) break;
       const texts = await job.texts;
       job.docs.forEach((d, i) => {
-        insDoc.run(d.key, d.articleId, d.year, d.facets);
+        insDoc.run(d.key, d.articleId, d.year, d.facets, padded(texts[i][0]), padded(texts[i][1]));
         insFts.run(d.key, texts[i][0], texts[i][1], texts[i][2], d.tags);
       });
       done += job.docs.length;
