@@ -1,4 +1,4 @@
-import type { Access, ArticleStatus, Source } from './types.ts';
+import type { Access, ArticleStatus, ImportedArticle, Source } from './types.ts';
 
 // The article as the store hands it out: the whole row, including gated text. Only the
 // presenter (src/present/article.ts) may turn it into something a viewer sees.
@@ -73,4 +73,24 @@ export interface ArticleSummary {
   issue: IssueInfo | null;
   pageFirst: number | null;
   pageLast: number | null;
+}
+
+/** A stored article in the importers' shape (what a save writes): for the editor and the editorial checks. */
+export function importedFromRecord(r: ArticleRecord): ImportedArticle {
+  return {
+    slug: r.slug,
+    title: r.title,
+    dek: r.dek,
+    bodyMarkdown: r.bodyMarkdown,
+    authors: r.authors.map((x) => x.name),
+    topics: r.topics.map((x) => x.name),
+    places: r.places.map((x) => x.name),
+    sources: r.sources.map((s) => ({ name: s.name, url: s.url })),
+    access: r.access,
+    status: r.status,
+    publishedAt: r.publishedAt,
+    issue: r.issue ? { year: r.issue.year, month: r.issue.month } : null,
+    pageFirst: r.pageFirst,
+    pageLast: r.pageLast,
+  };
 }

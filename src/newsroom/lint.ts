@@ -8,6 +8,7 @@
 import { sql } from 'kysely';
 import type { Store } from '../store/db.ts';
 import { InputError, type ImportedArticle } from '../domain/types.ts';
+import { importedFromRecord } from '../domain/article.ts';
 import { getArticle } from '../store/articles.ts';
 import { isValidSlug } from '../domain/slug.ts';
 import {
@@ -192,21 +193,5 @@ export async function listDismissals(store: Store, slug: string): Promise<{ rule
 /** A stored article (any status) in the importers' shape, for lintArticle; null when there is none. */
 export async function loadArticleForLint(store: Store, slug: string): Promise<ImportedArticle | null> {
   const r = await getArticle(store.db, slug, { includeHidden: true });
-  if (!r) return null;
-  return {
-    slug: r.slug,
-    title: r.title,
-    dek: r.dek,
-    bodyMarkdown: r.bodyMarkdown,
-    authors: r.authors.map((a) => a.name),
-    topics: r.topics.map((t) => t.name),
-    places: r.places.map((p) => p.name),
-    sources: r.sources.map((s) => ({ name: s.name, url: s.url })),
-    access: r.access,
-    status: r.status,
-    publishedAt: r.publishedAt,
-    issue: r.issue ? { year: r.issue.year, month: r.issue.month } : null,
-    pageFirst: r.pageFirst,
-    pageLast: r.pageLast,
-  };
+  return r ? importedFromRecord(r) : null;
 }

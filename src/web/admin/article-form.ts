@@ -85,24 +85,7 @@ export function formFromArticle(a: ImportedArticle, opts: { base?: string; now?:
 }
 
 /** The stored article as the editor's model (an ImportedArticle: what a save writes). */
-export function editableFromRecord(r: ArticleRecord): ImportedArticle {
-  return {
-    slug: r.slug,
-    title: r.title,
-    dek: r.dek,
-    bodyMarkdown: r.bodyMarkdown,
-    authors: r.authors.map((x) => x.name),
-    topics: r.topics.map((x) => x.name),
-    places: r.places.map((x) => x.name),
-    sources: r.sources.map((s) => ({ name: s.name, url: s.url })),
-    access: r.access,
-    status: r.status,
-    publishedAt: r.publishedAt,
-    issue: r.issue ? { year: r.issue.year, month: r.issue.month } : null,
-    pageFirst: r.pageFirst,
-    pageLast: r.pageLast,
-  };
-}
+export { importedFromRecord as editableFromRecord } from '../../domain/article.ts';
 
 type Body = Record<string, unknown>;
 

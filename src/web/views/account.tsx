@@ -7,7 +7,8 @@ export function Csrf({ token }: { token: string }) {
   return <input type="hidden" name="_csrf" value={token} />;
 }
 
-function Page({ site, title, path, children }: { site: Site; title: string; path: string; children: ComponentChildren }) {
+/** A plain page for account and mail forms (not indexed). */
+export function Page({ site, title, path, children }: { site: Site; title: string; path: string; children: ComponentChildren }) {
   return (
     <Layout site={site} head={{ title: `${title} | ${site.name}`, description: title, path, noindex: true }}>
       <div class="story">{children}</div>
@@ -15,7 +16,7 @@ function Page({ site, title, path, children }: { site: Site; title: string; path
   );
 }
 
-function Errors({ error }: { error?: string | null }) {
+export function Errors({ error }: { error?: string | null }) {
   return error ? <p class="prompt alert" role="alert"><strong>{error}</strong></p> : null;
 }
 

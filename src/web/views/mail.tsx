@@ -1,6 +1,6 @@
 import { renderToString } from 'preact-render-to-string';
 import { Layout, type Site } from './layout.tsx';
-import { Csrf } from './account.tsx';
+import { Csrf, Page, Errors } from './account.tsx';
 import type { Frequency } from '../../store/follows.ts';
 
 // Following searches and subjects, mail preferences and unsubscribing. Personal pages: noindex,
@@ -12,18 +12,6 @@ const FREQUENCY_LABEL: Record<Frequency, string> = {
   weekly: 'Once a week',
   off: 'Never (keep it saved)',
 };
-
-function Page({ site, title, path, children }: { site: Site; title: string; path: string; children: preact.ComponentChildren }) {
-  return (
-    <Layout site={site} head={{ title: `${title} | ${site.name}`, description: title, path, noindex: true }}>
-      <div class="story">{children}</div>
-    </Layout>
-  );
-}
-
-function Errors({ error }: { error?: string | null }) {
-  return error ? <p class="prompt alert" role="alert"><strong>{error}</strong></p> : null;
-}
 
 /** The button on topic, state and source pages: the same for every reader, so the page stays cacheable. */
 export function followFormHtml(param: 'topic' | 'state' | 'source', slug: string, noun: string): string {
