@@ -30,9 +30,12 @@ export function searchMigrations(dialect: Dialect, raw?: SQLite.Database | null)
           .addColumn('key', dialect === 'postgres' ? 'bigint' : 'integer', (c) => c.primaryKey())
           .addColumn('article_id', 'integer', (c) => c.notNull().unique().references('articles.id').onDelete('cascade'))
           .addColumn('year', 'integer', (c) => c.notNull())
-          .addColumn('facets', 'text', (c) => c.notNull());
+          .addColumn('facets', 'text', (c) => c.notNull())
+          // The stems of the title and of the lead (dek, teaser, authors, sources), for ranking tiers.
+          .addColumn('title_terms', 'text', (c) => c.notNull())
+          .addColumn('lead_terms', 'text', (c) => c.notNull());
         if (dialect === 'postgres') {
-          await table.addColumn('tsv', sql`tsvector`, (c) => c.notNull()).addColumn('head', sql`tsvector`, (c) => c.notNull()).execute();
+          await table.addColumn('tsv', sql`tsvector`, (c) => c.notNull()).execute();
           // The documents first, then the index: one build beats 100,000 inserts into it.
           await rebuildSearchIndex(db, dialect, raw);
           await sql`create index search_docs_tsv on search_docs using gin (tsv)`.execute(db);

@@ -7,6 +7,8 @@ export interface SearchDocTable {
   year: number;
   /** Topic and place ids ("t12 p3"), for facet counts. */
   facets: string;
+  title_terms: string;
+  lead_terms: string;
 }
 
 export interface SearchTables {
