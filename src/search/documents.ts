@@ -195,7 +195,22 @@ export async function removeDocs(db: Kysely<DB>, dialect: Dialect, ids: number[]
   }
 }
 
-const PG_TSV = sql`setweight(to_tsvector('simple', d.title), 'A') || setweight(to_tsvector('simple', d.lead), 'B') || setweight(to_tsvector('simple', d.tags), 'C') || setweight(to_tsvector('simple', d.body), 'D')`;
+const PG_TSV = sql`setweight(to_tsvector('simple', d.title), 'A') || setweight(to_tsvector('simple', d.lead), 'B') || setweight(to_tsvector('simple', d.tags), 'C') || setweight(to_tsvector('simple', d.body), 'D') || strip(to_tsvector('simple', d.pairs))`;
+
+/**
+ * PostgreSQL: every two neighbouring stems of a column as one lexeme ("feder0court"), without
+ * positions. A two-word phrase is then one lexeme the GIN index answers exactly; checking
+ * positions (<->) would make PostgreSQL re-read the tsvector of every article that has both
+ * words. SQLite's FTS5 checks positions in its own index and needs no pairs.
+ */
+export function pairsOf(...columns: string[]): string {
+  const out = new Set<string>();
+  for (const col of columns) {
+    const stems = col.split(' ');
+    for (let i = 0; i + 1 < stems.length; i++) if (stems[i] && stems[i + 1]) out.add(`${stems[i]}0${stems[i + 1]}`);
+  }
+  return [...out].join(' ');
+}
 
 /** Stems stored with a space before and after, so " stem " finds whole stems (see tiers.ts). */
 export const padded = (terms: string) => ` ${terms} `;
@@ -213,6 +228,6 @@ export async function writeDocs(db: Kysely<DB>, dialect: Dialect, docs: SearchDo
     select d.key, d.article_id, d.year, d.facets, ' ' || d.title || ' ', ' ' || d.lead || ' ', ${PG_TSV}
     from unnest(${docs.map((d) => d.key)}::bigint[], ${docs.map((d) => d.articleId)}::int[], ${docs.map((d) => d.year)}::int[],
       ${docs.map((d) => d.facets)}::text[], ${docs.map((d) => d.title)}::text[], ${docs.map((d) => d.lead)}::text[],
-      ${docs.map((d) => d.body)}::text[], ${docs.map((d) => d.tags)}::text[])
-      as d(key, article_id, year, facets, title, lead, body, tags)`.execute(db);
+      ${docs.map((d) => d.body)}::text[], ${docs.map((d) => d.tags)}::text[], ${docs.map((d) => pairsOf(d.title, d.lead, d.body))}::text[])
+      as d(key, article_id, year, facets, title, lead, body, tags, pairs)`.execute(db);
 }

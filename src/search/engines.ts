@@ -36,6 +36,8 @@ export interface EngineQuery {
   facets: boolean;
   /** Compute each match's ranking tier (see tiers.ts). */
   tiers?: boolean;
+  /** PostgreSQL: the words are common, walk the key index (see estimateMatches in index.ts). */
+  walk?: boolean;
 }
 
 export interface Match { key: number; year: number; facets: string; /** Ranking tier (see tiers.ts) when asked for. */ tier: number }
@@ -132,9 +134,16 @@ function pgEngine(db: Kysely<DB>): Engine {
       const t = q.tiers ? tierSql(q.parsed, (col) => `strpos(${col}, $$) > 0`) : null;
       // Kysely numbers parameters itself: each $$ becomes the next needle.
       const tier = t ? sql.join(t.expr.split('$$').map((part, i, all) => (i < all.length - 1 ? sql`${sql.raw(part)}${t.params[i]}` : sql.raw(part))), sql``) : sql`0`;
-      const rows = (await sql<{ key: number; year: number; facets: string; tier: number }>`select key, ${cols}, ${tier} as tier
-        from search_docs where tsv @@ to_tsquery('simple', ${tq}) and key between ${q.lo} and ${q.hi}
-        order by key desc limit ${CAP + 1}`.execute(db)).rows;
+      // For common words the key index is walked newest first and each row checked, stopping at
+      // CAP + 1 (OFFSET 0 keeps the planner from turning it into a GIN scan of every match);
+      // otherwise the planner chooses, usually GIN for rare words.
+      const rows = (await (q.walk
+        ? sql<{ key: number; year: number; facets: string; tier: number }>`select key, ${cols}, ${tier} as tier from (
+            select * from search_docs where key between ${q.lo} and ${q.hi} order by key desc offset 0) d
+          where tsv @@ to_tsquery('simple', ${tq}) order by key desc limit ${CAP + 1}`
+        : sql<{ key: number; year: number; facets: string; tier: number }>`select key, ${cols}, ${tier} as tier
+          from search_docs where tsv @@ to_tsquery('simple', ${tq}) and key between ${q.lo} and ${q.hi}
+          order by key desc limit ${CAP + 1}`).execute(db)).rows;
       return rows.map((x) => ({ key: Number(x.key), year: x.year, facets: x.facets, tier: Number(x.tier) }));
     },
     async relevance(q, keys) {

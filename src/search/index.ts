@@ -129,12 +129,15 @@ async function expandPrefixes(store: Store, parsed: ParsedQuery): Promise<boolea
   for (const c of parsed.clauses) {
     for (const u of c.any) {
       if (u.kind !== 'prefix') continue;
-      const rows = await store.db.selectFrom('search_lexicon').select('term')
+      const rows = await store.db.selectFrom('search_lexicon').select(['term', 'df'])
         .where('term', '>=', u.prefix).where('term', '<', `${u.prefix}\uffff`)
         .orderBy('df', 'desc').orderBy('term').limit(MAX_EXPANSION + 1).execute();
       if (rows.length > MAX_EXPANSION) truncated = true;
       // No known word: the prefix itself (it matches nothing, cheaply).
-      if (rows.length) u.expansion = rows.slice(0, MAX_EXPANSION).map((r) => r.term);
+      if (rows.length) {
+        u.expansion = rows.slice(0, MAX_EXPANSION).map((r) => r.term);
+        u.expansionDf = rows.slice(0, MAX_EXPANSION).reduce((a, r) => a + r.df, 0);
+      }
     }
   }
   return truncated;
@@ -232,11 +235,39 @@ async function recordMiss(store: Store, q: string, now: string): Promise<void> {
 export const RARE_DF = 5_000;
 
 /** Whether every word of the query is rare enough for full relevance (see rank()). */
-async function allRare(store: Store, parsed: ParsedQuery): Promise<boolean> {
+async function allRare(df: Map<string, number>, parsed: ParsedQuery): Promise<boolean> {
   const stems = positiveStems(parsed);
   if (!stems || !stems.length) return false;
-  const common = await store.db.selectFrom('search_lexicon').select('term').where('term', 'in', [...new Set(stems)]).where('df', '>', RARE_DF).limit(1).execute();
-  return common.length === 0;
+  return stems.every((x) => (df.get(x) ?? 0) <= RARE_DF);
+}
+
+/** Document frequencies of the query's words (the lexicon's counts; 0 for unknown words). */
+async function frequencies(store: Store, parsed: ParsedQuery): Promise<Map<string, number>> {
+  const stems = [...new Set(parsed.clauses.flatMap((c) => c.any.flatMap((u) => (u.kind === 'phrase' ? u.stems : []))))];
+  if (!stems.length) return new Map();
+  const rows = await store.db.selectFrom('search_lexicon').select(['term', 'df']).where('term', 'in', stems).execute();
+  return new Map(rows.map((r) => [r.term, r.df]));
+}
+
+/**
+ * About how many articles match, from the lexicon's counts, with words taken as independent;
+ * null when the query has phrases or filters (left to the database's own estimate). PostgreSQL
+ * uses it to walk the key index for common words instead of collecting every match from GIN.
+ */
+function estimateMatches(parsed: ParsedQuery, df: Map<string, number>, total: number): number | null {
+  const positive = parsed.clauses.filter((c) => !c.negated);
+  if (!positive.length || total <= 0) return null;
+  let share = 1;
+  for (const c of positive) {
+    let n = 0;
+    for (const u of c.any) {
+      if (u.kind === 'prefix') n += u.expansionDf ?? 0;
+      else if (u.stems.length === 1) n += df.get(u.stems[0]) ?? 0;
+      else return null;
+    }
+    share *= Math.min(1, n / total);
+  }
+  return share * total;
 }
 
 /**
@@ -249,6 +280,15 @@ async function allRare(store: Store, parsed: ParsedQuery): Promise<boolean> {
 async function rank(engine: ReturnType<typeof engineFor>, eq: EngineQuery, kept: Match[], rare: boolean): Promise<Match[]> {
   const score = rare ? await engine.relevance(eq, kept.map((m) => m.key)) : new Map(kept.map((m) => [m.key, m.tier]));
   return [...kept].sort((a, b) => (score.get(b.key) ?? 0) - (score.get(a.key) ?? 0) || b.key - a.key);
+}
+
+let counted: { at: number; n: number } | null = null;
+/** The number of search documents (PostgreSQL's estimate, refreshed each minute). */
+async function documentCount(store: Store): Promise<number> {
+  if (counted && Date.now() - counted.at < 60_000) return counted.n;
+  const r = await sql<{ n: number }>`select reltuples::bigint as n from pg_class where relname = 'search_docs'`.execute(store.db);
+  counted = { at: Date.now(), n: Math.max(0, Number(r.rows[0]?.n ?? 0)) };
+  return counted.n;
 }
 
 export async function searchArchive(store: Store, query: SearchQuery, viewer: Viewer, now = nowIso()): Promise<SearchResult> {
@@ -268,8 +308,10 @@ export async function searchArchive(store: Store, query: SearchQuery, viewer: Vi
   const { lo, hi } = keyRange(q, now);
   const engine = engineFor(store);
   const ranked = q.sort === 'relevance' && hasPositive(parsed);
-  const rare = ranked && await allRare(store, parsed);
-  const eq: EngineQuery = { parsed, tags: filters.tags, lo, hi, facets: q.facets, tiers: ranked && !rare };
+  const df = await frequencies(store, parsed);
+  const rare = ranked && await allRare(df, parsed);
+  const estimate = store.dialect === 'postgres' && !filters.tags.length ? estimateMatches(parsed, df, await documentCount(store)) : null;
+  const eq: EngineQuery = { parsed, tags: filters.tags, lo, hi, facets: q.facets, tiers: ranked && !rare, walk: estimate !== null && estimate > 3 * CAP };
   const started = performance.now();
   const rows = await engine.matches(eq);
   const more = rows.length > CAP;

@@ -10,7 +10,7 @@ import { fold, stem, terms } from './tokenize.ts';
 
 export type Unit =
   | { kind: 'phrase'; stems: string[] }
-  | { kind: 'prefix'; prefix: string; expansion?: string[] };
+  | { kind: 'prefix'; prefix: string; expansion?: string[]; expansionDf?: number };
 
 export interface Clause {
   /** OR-ed alternatives. */
@@ -185,9 +185,15 @@ export function toFts5(q: ParsedQuery): { positive: string | null; negative: str
 export function toTsquery(q: ParsedQuery, weight = ''): { positive: string | null; negative: string[]; anyPositive: string | null } {
   const lexeme = (s: string) => `'${s.replace(/'/g, "''").replace(/\\/g, '\\\\')}'`;
   const w = weight ? `:${weight}` : '';
+  // A phrase: its pairs of neighbouring stems (one lexeme each, see pairsOf in documents.ts);
+  // two words are exactly their pair, longer phrases also keep the positions check.
+  const phrase = (stems: string[]) => {
+    const pairs = stems.slice(1).map((x, i) => lexeme(`${stems[i]}0${x}`));
+    return stems.length === 2 ? pairs[0] : `(${pairs.join(' & ')} & (${stems.map((x) => `${lexeme(x)}${w}`).join(' <-> ')}))`;
+  };
   const unit = (u: Unit) => (u.kind === 'prefix'
     ? (u.expansion?.length ? `(${u.expansion.map((x) => `${lexeme(x)}${w}`).join(' | ')})` : `${lexeme(u.prefix)}:*${weight}`)
-    : u.stems.length === 1 ? `${lexeme(u.stems[0])}${w}` : `(${u.stems.map((x) => `${lexeme(x)}${w}`).join(' <-> ')})`);
+    : u.stems.length === 1 ? `${lexeme(u.stems[0])}${w}` : phrase(u.stems));
   const clause = (c: Clause) => (c.any.length === 1 ? unit(c.any[0]) : `(${c.any.map(unit).join(' | ')})`);
   const pos = q.clauses.filter((c) => !c.negated);
   const neg = q.clauses.filter((c) => c.negated).map(clause);

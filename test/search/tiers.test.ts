@@ -45,3 +45,13 @@ test('the engine computes the same tiers in SQL as the rule above, on stored doc
     if (q === 'prison') assert.ok(seen.size >= 2, 'the sample has more than one tier');
   }
 });
+
+test('both PostgreSQL plans (walking the key index, or collecting from GIN) give the same matches', async () => {
+  const engine = engineFor(db.store);
+  for (const q of ['prison', 'prison guard', '"federal court"', 'jail OR prison', 'court -bukele', '"the prison system"']) {
+    const base = { parsed: parseQuery(q), tags: [] as string[], lo: Number.MIN_SAFE_INTEGER, hi: Number.MAX_SAFE_INTEGER, facets: true, tiers: true };
+    const walked = await engine.matches({ ...base, walk: true });
+    const collected = await engine.matches({ ...base, walk: false });
+    assert.deepEqual(walked, collected, q);
+  }
+});
