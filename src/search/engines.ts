@@ -135,15 +135,17 @@ function pgEngine(db: Kysely<DB>): Engine {
       // Kysely numbers parameters itself: each $$ becomes the next needle.
       const tier = t ? sql.join(t.expr.split('$$').map((part, i, all) => (i < all.length - 1 ? sql`${sql.raw(part)}${t.params[i]}` : sql.raw(part))), sql``) : sql`0`;
       // For common words the key index is walked newest first and each row checked, stopping at
-      // CAP + 1 (OFFSET 0 keeps the planner from turning it into a GIN scan of every match);
-      // otherwise the planner chooses, usually GIN for rare words.
-      const rows = (await (q.walk
-        ? sql<{ key: number; year: number; facets: string; tier: number }>`select key, ${cols}, ${tier} as tier from (
-            select * from search_docs where key between ${q.lo} and ${q.hi} order by key desc offset 0) d
-          where tsv @@ to_tsquery('simple', ${tq}) order by key desc limit ${CAP + 1}`
-        : sql<{ key: number; year: number; facets: string; tier: number }>`select key, ${cols}, ${tier} as tier
+      // CAP + 1: bitmap (GIN) scans are turned off for this one query, which would otherwise
+      // collect every match before sorting. Otherwise the planner chooses, usually GIN for rare words.
+      const query = sql<{ key: number; year: number; facets: string; tier: number }>`select key, ${cols}, ${tier} as tier
           from search_docs where tsv @@ to_tsquery('simple', ${tq}) and key between ${q.lo} and ${q.hi}
-          order by key desc limit ${CAP + 1}`).execute(db)).rows;
+          order by key desc limit ${CAP + 1}`;
+      const rows = q.walk && !db.isTransaction
+        ? await db.transaction().execute(async (trx) => {
+          await sql`set local enable_bitmapscan = off`.execute(trx);
+          return (await query.execute(trx)).rows;
+        })
+        : (await query.execute(db)).rows;
       return rows.map((x) => ({ key: Number(x.key), year: x.year, facets: x.facets, tier: Number(x.tier) }));
     },
     async relevance(q, keys) {

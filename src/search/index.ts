@@ -52,29 +52,39 @@ export function normaliseQuery(query: SearchQuery): Required<Pick<SearchQuery, '
   return { ...query, q, sort, page, perPage, facets: query.facets ?? true };
 }
 
-interface Resolved { tags: string[]; none: boolean }
+interface Resolved {
+  tags: string[];
+  none: boolean;
+  /** PostgreSQL: how many articles carry each topic / place / issue filter (for the estimate). */
+  counts: number[];
+}
 
 /** Filters become tag tokens of the index; an unknown topic/state/source/issue matches nothing. */
 async function resolveFilters(store: Store, q: SearchQuery): Promise<Resolved> {
   const db = store.db;
   const tags: string[] = [];
+  const counts: number[] = [];
+  const pg = store.dialect === 'postgres';
   let none = false;
   if (q.access) tags.push(tag.access(q.access));
   if (q.topic) {
     const t = await db.selectFrom('topics').select('id').where('slug', '=', slugify(q.topic)).executeTakeFirst();
     if (t) tags.push(tag.topic(t.id)); else none = true;
+    if (t && pg) counts.push(Number((await db.selectFrom('article_topics').select((e) => e.fn.countAll().as('n')).where('topic_id', '=', t.id).executeTakeFirstOrThrow()).n));
   }
   if (q.state) {
     const p = await db.selectFrom('places').select('id').where('slug', '=', slugify(q.state)).executeTakeFirst();
     if (p) tags.push(tag.place(p.id)); else none = true;
+    if (p && pg) counts.push(Number((await db.selectFrom('article_places').select((e) => e.fn.countAll().as('n')).where('place_id', '=', p.id).executeTakeFirstOrThrow()).n));
   }
   if (q.source) tags.push(tag.source(slugify(q.source)));
   if (q.issue) {
     const [y, m] = q.issue.split('-').map(Number);
     const i = await db.selectFrom('issues').select('id').where('year', '=', y).where('month', '=', m).orderBy('id').executeTakeFirst();
     if (i) tags.push(tag.issue(i.id)); else none = true;
+    if (i && pg) counts.push(Number((await db.selectFrom('articles').select((e) => e.fn.countAll().as('n')).where('issue_id', '=', i.id).executeTakeFirstOrThrow()).n));
   }
-  return { tags, none };
+  return { tags, none, counts };
 }
 
 function keyRange(q: SearchQuery, now: string): { lo: number; hi: number } {
@@ -116,31 +126,28 @@ async function hitRows(store: Store, ids: number[], viewer: Viewer): Promise<Map
 
 const COLLATOR = new Intl.Collator('en');
 
-/** The most words a prefix stands for (the most frequent ones). */
+/** Prefixes with at most this many words in the archive are searched as those words on SQLite. */
 export const MAX_EXPANSION = 64;
 
 /**
- * Prefixes become the words of the archive they start (from the lexicon), most frequent first:
- * an OR of known words streams through the index, where FTS5's own prefix query merges every
- * matching doclist first (10 ms and more for a short prefix). Both engines get the same words.
+ * A prefix stands for every word of the archive that starts with it, on both engines. On SQLite,
+ * when there are at most MAX_EXPANSION such words (the lexicon knows them), the query names them:
+ * an OR of known words streams through the index, where FTS5's own prefix query first merges
+ * every matching doclist (10 ms and more); more words than that use FTS5's prefix query.
+ * PostgreSQL's own prefix match (:*) is cheap in both its plans and is always used. The words'
+ * counts feed the estimate of how many articles match.
  */
-async function expandPrefixes(store: Store, parsed: ParsedQuery): Promise<boolean> {
-  let truncated = false;
+async function expandPrefixes(store: Store, parsed: ParsedQuery): Promise<void> {
   for (const c of parsed.clauses) {
     for (const u of c.any) {
       if (u.kind !== 'prefix') continue;
       const rows = await store.db.selectFrom('search_lexicon').select(['term', 'df'])
         .where('term', '>=', u.prefix).where('term', '<', `${u.prefix}\uffff`)
         .orderBy('df', 'desc').orderBy('term').limit(MAX_EXPANSION + 1).execute();
-      if (rows.length > MAX_EXPANSION) truncated = true;
-      // No known word: the prefix itself (it matches nothing, cheaply).
-      if (rows.length) {
-        u.expansion = rows.slice(0, MAX_EXPANSION).map((r) => r.term);
-        u.expansionDf = rows.slice(0, MAX_EXPANSION).reduce((a, r) => a + r.df, 0);
-      }
+      u.expansionDf = rows.reduce((a, r) => a + r.df, 0);
+      if (store.dialect === 'sqlite' && rows.length > 0 && rows.length <= MAX_EXPANSION) u.expansion = rows.map((r) => r.term);
     }
   }
-  return truncated;
 }
 
 async function facetCounts(store: Store, rows: { year: number; facets: string }[]): Promise<NonNullable<SearchResult['facets']>> {
@@ -302,7 +309,7 @@ export async function searchArchive(store: Store, query: SearchQuery, viewer: Vi
     return empty;
   }
   if (!hasPositive(parsed) && !filtered && parsed.clauses.length) notice = notice ?? 'The query only excludes words; showing every other article.';
-  if (await expandPrefixes(store, parsed)) notice = notice ?? `A word ending in * stands for the ${MAX_EXPANSION} most frequent words that start with it; type more letters to be more precise.`;
+  await expandPrefixes(store, parsed);
   const filters = await resolveFilters(store, q);
   if (filters.none) return { ...empty, notice };
   const { lo, hi } = keyRange(q, now);
@@ -310,7 +317,14 @@ export async function searchArchive(store: Store, query: SearchQuery, viewer: Vi
   const ranked = q.sort === 'relevance' && hasPositive(parsed);
   const df = await frequencies(store, parsed);
   const rare = ranked && await allRare(df, parsed);
-  const estimate = store.dialect === 'postgres' && !filters.tags.length ? estimateMatches(parsed, df, await documentCount(store)) : null;
+  let estimate: number | null = null;
+  if (store.dialect === 'postgres') {
+    const total = await documentCount(store);
+    estimate = estimateMatches(parsed, df, total);
+    // Topic, place and issue filters narrow it by their share of the archive (access and source
+    // filters are taken as narrowing nothing, which errs toward walking).
+    if (estimate !== null) for (const n of filters.counts) estimate *= Math.min(1, n / Math.max(1, total));
+  }
   const eq: EngineQuery = { parsed, tags: filters.tags, lo, hi, facets: q.facets, tiers: ranked && !rare, walk: estimate !== null && estimate > 3 * CAP };
   const started = performance.now();
   const rows = await engine.matches(eq);
