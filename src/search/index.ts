@@ -289,6 +289,12 @@ async function rank(engine: ReturnType<typeof engineFor>, eq: EngineQuery, kept:
   return [...kept].sort((a, b) => (score.get(b.key) ?? 0) - (score.get(a.key) ?? 0) || b.key - a.key);
 }
 
+/**
+ * PostgreSQL walks the key index only for words in at least this share of the archive: a walk
+ * that meets its matches late (words of a few old years, say) reads much of the table.
+ */
+export const WALK_SHARE = 0.2;
+
 let counted: { at: number; n: number } | null = null;
 /** The number of search documents (PostgreSQL's estimate, refreshed each minute). */
 async function documentCount(store: Store): Promise<number> {
@@ -325,7 +331,7 @@ export async function searchArchive(store: Store, query: SearchQuery, viewer: Vi
     // filters are taken as narrowing nothing, which errs toward walking).
     if (estimate !== null) for (const n of filters.counts) estimate *= Math.min(1, n / Math.max(1, total));
   }
-  const eq: EngineQuery = { parsed, tags: filters.tags, lo, hi, facets: q.facets, tiers: ranked && !rare, walk: estimate !== null && estimate > 3 * CAP };
+  const eq: EngineQuery = { parsed, tags: filters.tags, lo, hi, facets: q.facets, tiers: ranked && !rare, walk: estimate !== null && estimate > WALK_SHARE * (await documentCount(store)) };
   const started = performance.now();
   const rows = await engine.matches(eq);
   const more = rows.length > CAP;
