@@ -295,13 +295,15 @@ async function rank(engine: ReturnType<typeof engineFor>, eq: EngineQuery, kept:
  */
 export const WALK_SHARE = 0.2;
 
-let counted: { at: number; n: number } | null = null;
+const counted = new WeakMap<Store, { at: number; n: number }>();
 /** The number of search documents (PostgreSQL's estimate, refreshed each minute). */
 async function documentCount(store: Store): Promise<number> {
-  if (counted && Date.now() - counted.at < 60_000) return counted.n;
+  const c = counted.get(store);
+  if (c && Date.now() - c.at < 60_000) return c.n;
   const r = await sql<{ n: number }>`select reltuples::bigint as n from pg_class where relname = 'search_docs'`.execute(store.db);
-  counted = { at: Date.now(), n: Math.max(0, Number(r.rows[0]?.n ?? 0)) };
-  return counted.n;
+  const n = Math.max(0, Number(r.rows[0]?.n ?? 0));
+  counted.set(store, { at: Date.now(), n });
+  return n;
 }
 
 export async function searchArchive(store: Store, query: SearchQuery, viewer: Viewer, now = nowIso()): Promise<SearchResult> {
