@@ -87,7 +87,11 @@ function sqliteEngine(raw: SQLite.Database): Engine {
   const statements = new Map<string, SQLite.Statement>();
   const prepare = (text: string) => {
     let st = statements.get(text);
-    if (!st) statements.set(text, (st = raw.prepare(text)));
+    if (!st) {
+      // The texts vary with the query's shape (how many words, ORs): keep a bounded number.
+      if (statements.size >= 500) statements.clear();
+      statements.set(text, (st = raw.prepare(text)));
+    }
     return st;
   };
   const walk = (text: string, params: unknown[], lo: number, limit: number) => {
