@@ -56,12 +56,10 @@ function maskUrls(text: string): string {
 }
 
 /**
- * Markdown with code (fenced and inline), HTML comments, autolinks, link destinations,
- * reference definitions and bare URLs blanked out.
+ * Blanks fenced code blocks (fence lines included) in `chars`; every other line goes to
+ * `otherLine`, with its offsets.
  */
-export function maskMarkdown(text: string): string {
-  const chars = Array.from({ length: text.length }, (_, i) => text[i]);
-  // Fenced code blocks.
+function blankFences(text: string, chars: string[], otherLine?: (line: string, start: number, end: number) => void): void {
   const lines = lineStartsOf(text);
   let fence: { ch: string; len: number } | null = null;
   for (let k = 0; k < lines.length; k++) {
@@ -80,9 +78,20 @@ export function maskMarkdown(text: string): string {
       blank(chars, start, end);
       continue;
     }
+    otherLine?.(line, start, end);
+  }
+}
+
+/**
+ * Markdown with code (fenced and inline), HTML comments, autolinks, link destinations,
+ * reference definitions and bare URLs blanked out.
+ */
+export function maskMarkdown(text: string): string {
+  const chars = Array.from({ length: text.length }, (_, i) => text[i]);
+  blankFences(text, chars, (line, start, end) => {
     // Reference definitions: "[id]: https://…".
     if (/^ {0,3}\[[^\]\n]{1,200}\]:\s*\S/.test(line)) blank(chars, start, end);
-  }
+  });
   const masked = () => chars.join('');
   // Inline code spans (same number of backticks closes).
   let s = masked();
@@ -313,24 +322,7 @@ function trimUrl(url: string): string {
 /** The body with only code (fenced blocks and inline spans) blanked: links in code are not links. */
 function maskCodeOnly(text: string): string {
   const chars = Array.from({ length: text.length }, (_, i) => text[i]);
-  const lines = lineStartsOf(text);
-  let fence: { ch: string; len: number } | null = null;
-  for (let k = 0; k < lines.length; k++) {
-    const start = lines[k];
-    const end = k + 1 < lines.length ? lines[k + 1] - 1 : text.length;
-    const line = text.slice(start, end);
-    if (fence) {
-      blank(chars, start, end);
-      const close = /^ {0,3}(`{3,}|~{3,})[ \t]*$/.exec(line);
-      if (close && close[1][0] === fence.ch && close[1].length >= fence.len) fence = null;
-      continue;
-    }
-    const open = /^ {0,3}(`{3,}|~{3,})/.exec(line);
-    if (open) {
-      fence = { ch: open[1][0], len: open[1].length };
-      blank(chars, start, end);
-    }
-  }
+  blankFences(text, chars);
   const s = chars.join('');
   for (const m of s.matchAll(/(`+)[^`\n]*?(?:\n[^`\n]*?)?\1/g)) blank(chars, m.index, m.index + m[0].length);
   for (const m of s.matchAll(/<!--[\s\S]*?-->/g)) blank(chars, m.index, m.index + m[0].length);
