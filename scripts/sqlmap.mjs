@@ -16,10 +16,10 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import crypto from 'node:crypto';
+import { freePort } from '../bench/free-port.mjs';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const args = Object.fromEntries(process.argv.slice(2).map((a) => {
@@ -43,17 +43,6 @@ const ONLY = args.only ? new Set(args.only.split(',')) : null;
 if (spawnSync('sqlmap', ['--version'], { encoding: 'utf8' }).status !== 0) {
   process.stderr.write('sqlmap is not installed (apt-get install sqlmap)\n');
   process.exit(64);
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
