@@ -10,7 +10,7 @@ import { sql, type Kysely } from 'kysely';
 import { PostgresAdapter } from 'kysely';
 import type { DB } from '../store/schema.ts';
 import type { Dialect } from '../store/db.ts';
-import { indexText } from './tokenize.ts';
+import { indexText, countTerms, type TermCounts } from './tokenize.ts';
 
 export const ID_BITS = 2 ** 20;
 
@@ -155,12 +155,8 @@ export async function indexArticles(db: Kysely<DB>, ids: number[]): Promise<void
     const { docs } = await buildDocs(db, chunk);
     await removeDocs(db, dialect, chunk);
     await writeDocs(db, dialect, docs);
-    const counts = new Map<string, { word: string; df: number }>();
-    for (const d of docs) for (const [term, word] of d.vocabulary) {
-      const c = counts.get(term);
-      if (c) c.df++;
-      else counts.set(term, { word, df: 1 });
-    }
+    const counts: TermCounts = new Map();
+    for (const d of docs) countTerms(counts, d.vocabulary);
     await addToLexicon(db, dialect, counts);
   }
 }

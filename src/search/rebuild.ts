@@ -5,6 +5,7 @@ import type { DB } from '../store/schema.ts';
 import type { Dialect } from '../store/db.ts';
 import { buildDocs, writeDocs, addToLexicon, makeDoc, padded } from './documents.ts';
 import { Tokenizers, type TextTriple } from './tokenize-worker.ts';
+import { countTerms, type TermCounts } from './tokenize.ts';
 
 /**
  * Rebuilds the whole search index from the articles (after a bulk load, a restore, or when the
@@ -27,15 +28,11 @@ export async function rebuildSearchIndex(db: Kysely<any>, dialect: Dialect, raw?
   let done = 0;
   if (ids.length < WORKERS_FROM) {
     // Small archives: starting worker threads would cost more than the work.
-    const counts = new Map<string, { word: string; df: number }>();
+    const counts: TermCounts = new Map();
     for (let i = 0; i < ids.length; i += 500) {
       const { docs } = await buildDocs(kdb, ids.slice(i, i + 500));
       await writeDocs(kdb, dialect, docs);
-      for (const d of docs) for (const [term, word] of d.vocabulary) {
-        const c = counts.get(term);
-        if (c) c.df++;
-        else counts.set(term, { word, df: 1 });
-      }
+      for (const d of docs) countTerms(counts, d.vocabulary);
       done += docs.length;
     }
     await addToLexicon(kdb, dialect, counts);

@@ -1,7 +1,7 @@
 // A worker thread that turns article texts into index text while the main thread writes the
 // previous batch (used by the bulk rebuild). It also counts document frequencies for the lexicon.
 import { Worker, parentPort, workerData, isMainThread } from 'node:worker_threads';
-import { indexText } from './tokenize.ts';
+import { indexText, countTerms, type TermCounts } from './tokenize.ts';
 
 const WORKER_KEY = 'mastheadSearchTokenizer';
 const BOOT = `
@@ -18,7 +18,7 @@ type Reply = { id: number; docs?: TextTriple[]; vocabulary?: [string, string, nu
 
 if (!isMainThread && workerData?.[WORKER_KEY] && parentPort) {
   const port = parentPort;
-  const counts = new Map<string, { word: string; df: number }>();
+  const counts: TermCounts = new Map();
   port.on('message', (m: Request) => {
     try {
       if ('vocabulary' in m) {
@@ -28,11 +28,7 @@ if (!isMainThread && workerData?.[WORKER_KEY] && parentPort) {
       const docs: TextTriple[] = m.items.map(([title, lead, body]) => {
         const v = new Map<string, string>();
         const out: TextTriple = [indexText(title, v), indexText(lead, v), indexText(body, v)];
-        for (const [t, w] of v) {
-          const c = counts.get(t);
-          if (c) c.df++;
-          else counts.set(t, { word: w, df: 1 });
-        }
+        countTerms(counts, v);
         return out;
       });
       port.postMessage({ id: m.id, docs } satisfies Reply);
@@ -79,8 +75,8 @@ export class Tokenizers {
   }
 
   /** Document frequencies over everything tokenized, merged across workers. */
-  async vocabulary(): Promise<Map<string, { word: string; df: number }>> {
-    const merged = new Map<string, { word: string; df: number }>();
+  async vocabulary(): Promise<TermCounts> {
+    const merged: TermCounts = new Map();
     for (const w of this.workers) {
       for (const [t, word, df] of (await this.ask(w, { vocabulary: true })).vocabulary!) {
         const c = merged.get(t);

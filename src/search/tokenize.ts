@@ -71,3 +71,14 @@ export function tokens(text: string): Token[] {
   }
   return out;
 }
+
+/** Document frequencies for the lexicon: each stem of one document's vocabulary counts once. */
+export type TermCounts = Map<string, { word: string; df: number }>;
+
+export function countTerms(counts: TermCounts, vocabulary: Map<string, string>): void {
+  for (const [term, word] of vocabulary) {
+    const c = counts.get(term);
+    if (c) c.df++;
+    else counts.set(term, { word, df: 1 });
+  }
+}
