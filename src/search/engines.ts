@@ -1,10 +1,9 @@
 // The two engines behind one interface. Both answer from the index alone.
 //
 // The plan. The index is ordered by publication time (see documents.ts), and each search reads
-// at most CAP + 1 matches, newest first, in ONE walk: SQLite walks the FTS5 doclists down from
-// the newest key and stops; PostgreSQL walks the key's b-tree checking each document, or (when
-// the words are rare and the planner knows it from the column statistics) collects the few
-// matches from the GIN index and sorts them. From those rows come
+// at most CAP + 1 matches, newest first: SQLite walks the FTS5 doclists down from the newest key
+// and stops; PostgreSQL picks one of three plans by how many documents it expects to match
+// (see pgEngine). From those rows come
 //   - the count: exact up to CAP, else "more than CAP";
 //   - the facets: of all matches up to CAP, else of the CAP most recent;
 //   - date order: the rows as they come (result pages go up to CAP);
@@ -36,8 +35,13 @@ export interface EngineQuery {
   facets: boolean;
   /** Compute each match's ranking tier (see tiers.ts). */
   tiers?: boolean;
-  /** PostgreSQL: the words are common, walk the key index (see estimateMatches in index.ts). */
-  walk?: boolean;
+  /**
+   * PostgreSQL: about what share of the documents match (see estimateMatches in index.ts), or
+   * null when unknown. It picks the plan (see pgEngine).
+   */
+  share?: number | null;
+  /** Read at most this many matches (default CAP + 1; tests use fewer). */
+  limit?: number;
 }
 
 export interface Match { key: number; year: number; facets: string; /** Ranking tier (see tiers.ts) when asked for. */ tier: number }
@@ -110,7 +114,7 @@ function sqliteEngine(raw: SQLite.Database): Engine {
       const cols = [q.facets ? 'd.year, d.facets' : '', tiers ? `${tiers.expr} as tier` : ''].filter(Boolean).join(', ');
       const rows = walk(cols
         ? `select f.rowid as k, ${cols} from search_fts f join search_docs d on d.key = f.rowid where f.search_fts match ? and f.rowid <= ? order by f.rowid desc`
-        : 'select rowid as k from search_fts where search_fts match ? and rowid <= ? order by rowid desc', [...(tiers?.params ?? []), match, q.hi], q.lo, CAP + 1);
+        : 'select rowid as k from search_fts where search_fts match ? and rowid <= ? order by rowid desc', [...(tiers?.params ?? []), match, q.hi], q.lo, q.limit ?? CAP + 1);
       return rows.map((x) => ({ key: x.k, year: x.year ?? 0, facets: x.facets ?? '', tier: x.tier ?? 0 }));
     },
     async relevance(q, keys) {
@@ -130,26 +134,72 @@ export function tsquery(q: Pick<EngineQuery, 'parsed' | 'tags'>): string {
   return parts.join(' & ');
 }
 
+/** PostgreSQL walks the key index for words in at least this share of the documents. */
+export const WALK_SHARE = 0.5;
+/** The newest documents searched first hold about this many times the matches wanted. */
+export const RANGE_SLACK = 1.5;
+/** Above this many documents, a first range is not worth its own count: one GIN scan does. */
+const RANGE_MAX = 30_000;
+
+type PgMatchRow = { key: string | number; year: number; facets: string; tier: number };
+
+/**
+ * PostgreSQL's own estimate of how many documents match (from the tsvector column's statistics,
+ * which know the frequent words and word pairs): for queries the lexicon cannot estimate, such as
+ * phrases. Planning only; nothing is read.
+ */
+export async function plannerEstimate(db: Kysely<DB>, q: Pick<EngineQuery, 'parsed' | 'tags'>): Promise<number> {
+  const r = await sql<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>`explain (format json) select 1 from search_docs where tsv @@ to_tsquery('simple', ${tsquery(q)})`.execute(db);
+  return Number(r.rows[0]?.['QUERY PLAN']?.[0]?.Plan?.['Plan Rows'] ?? 0);
+}
+
+/**
+ * The plans, by the estimated share s of documents that match. Reading a document's tsvector
+ * (detoasting some 12 KB) costs about 7 µs, so a plan must not read many; reading a row of
+ * search_docs found through an index costs a fraction of that, and GIN's list of matches for a
+ * word costs a few ms even for a word in every document.
+ *   - s ≥ WALK_SHARE: walk the key index newest first, checking each tsvector, until enough
+ *     match (about limit / s documents).
+ *   - when the newest R = RANGE_SLACK · limit / s documents are a part of the key range: search
+ *     those first, with bitmaps only, so GIN's matches are ANDed with the key range before a row
+ *     is read (about RANGE_SLACK · limit rows). When the estimate was too high (the words are in
+ *     older articles) the rest of the range follows the same way.
+ *   - otherwise (rarer words): GIN's matches in the key range, all read and sorted.
+ *   - s unknown (an empty archive): the planner chooses.
+ * The planner alone would walk for words of a few percent (it does not count the detoasting),
+ * reading tens of thousands of documents. Every plan gives the same rows: the newest `limit`
+ * matches in the key range (a test compares them).
+ */
 function pgEngine(db: Kysely<DB>): Engine {
+  async function planned(trx: Kysely<DB>, q: EngineQuery, lo: number, hi: number, limit: number, settings: string[]): Promise<PgMatchRow[]> {
+    const tq = tsquery(q);
+    const cols = q.facets ? sql`year, facets` : sql`0 as year, '' as facets`;
+    const t = q.tiers ? tierSql(q.parsed, (col) => `strpos(${col}, $$) > 0`) : null;
+    // Kysely numbers parameters itself: each $$ becomes the next needle.
+    const tier = t ? sql.join(t.expr.split('$$').map((part, i, all) => (i < all.length - 1 ? sql`${sql.raw(part)}${t.params[i]}` : sql.raw(part))), sql``) : sql`0`;
+    for (const s of settings) await sql.raw(`set local ${s}`).execute(trx);
+    return (await sql<PgMatchRow>`select key, ${cols}, ${tier} as tier
+      from search_docs where tsv @@ to_tsquery('simple', ${tq}) and key between ${lo} and ${hi}
+      order by key desc limit ${limit}`.execute(trx)).rows;
+  }
+  const inTransaction = <T>(f: (trx: Kysely<DB>) => Promise<T>): Promise<T> => (db.isTransaction ? f(db) : db.transaction().execute(f));
+  const plain = (q: EngineQuery, limit: number) => planned(db, q, q.lo, q.hi, limit, []);
   return {
     async matches(q) {
-      const tq = tsquery(q);
-      const cols = q.facets ? sql`year, facets` : sql`0 as year, '' as facets`;
-      const t = q.tiers ? tierSql(q.parsed, (col) => `strpos(${col}, $$) > 0`) : null;
-      // Kysely numbers parameters itself: each $$ becomes the next needle.
-      const tier = t ? sql.join(t.expr.split('$$').map((part, i, all) => (i < all.length - 1 ? sql`${sql.raw(part)}${t.params[i]}` : sql.raw(part))), sql``) : sql`0`;
-      // For common words the key index is walked newest first and each row checked, stopping at
-      // CAP + 1: bitmap (GIN) scans are turned off for this one query, which would otherwise
-      // collect every match before sorting. Otherwise the planner chooses, usually GIN for rare words.
-      const query = sql<{ key: number; year: number; facets: string; tier: number }>`select key, ${cols}, ${tier} as tier
-          from search_docs where tsv @@ to_tsquery('simple', ${tq}) and key between ${q.lo} and ${q.hi}
-          order by key desc limit ${CAP + 1}`;
-      const rows = q.walk && !db.isTransaction
-        ? await db.transaction().execute(async (trx) => {
-          await sql`set local enable_bitmapscan = off`.execute(trx);
-          return (await query.execute(trx)).rows;
-        })
-        : (await query.execute(db)).rows;
+      const limit = q.limit ?? CAP + 1;
+      const share = q.share ?? null;
+      const r = share !== null && share > 0 ? Math.ceil((RANGE_SLACK * limit) / share) : Infinity;
+      const rows = share === null ? await plain(q, limit) : await inTransaction(async (trx): Promise<PgMatchRow[]> => {
+        if (share >= WALK_SHARE) return planned(trx, q, q.lo, q.hi, limit, ['enable_bitmapscan = off']);
+        if (r > RANGE_MAX) return planned(trx, q, q.lo, q.hi, limit, ['enable_indexscan = off']);
+        const edge = (await sql<{ key: string }>`select key from search_docs where key between ${q.lo} and ${q.hi}
+          order by key desc offset ${r - 1} limit 1`.execute(trx)).rows[0];
+        if (!edge) return planned(trx, q, q.lo, q.hi, limit, ['enable_indexscan = off']);
+        const boundary = Number(edge.key);
+        const first = await planned(trx, q, boundary, q.hi, limit, ['enable_indexscan = off']);
+        if (first.length >= limit || boundary <= q.lo) return first;
+        return [...first, ...await planned(trx, q, q.lo, boundary - 1, limit - first.length, [])];
+      });
       return rows.map((x) => ({ key: Number(x.key), year: x.year, facets: x.facets, tier: Number(x.tier) }));
     },
     async relevance(q, keys) {

@@ -8,7 +8,7 @@ import { slugify } from '../domain/slug.ts';
 import { presentSearchHit, mayReadFullText, type HitRow } from '../present/search.ts';
 import type { FacetCount, SearchHit, SearchQuery, SearchResult } from './types.ts';
 import { parseQuery, hasPositive, highlightTerms, positiveStems, type ParsedQuery } from './query.ts';
-import { engineFor, CAP, type EngineQuery, type Match } from './engines.ts';
+import { engineFor, plannerEstimate, CAP, type EngineQuery, type Match } from './engines.ts';
 import { articleIdOf, keyAtOrBefore, keyBefore, tag, ID_BITS } from './documents.ts';
 import { fold, stem } from './tokenize.ts';
 import { observeSearch } from '../ops/metrics.ts';
@@ -130,12 +130,13 @@ const COLLATOR = new Intl.Collator('en');
 export const MAX_EXPANSION = 64;
 
 /**
- * A prefix stands for every word of the archive that starts with it, on both engines. On SQLite,
- * when there are at most MAX_EXPANSION such words (the lexicon knows them), the query names them:
+ * A prefix stands for every word of the archive that starts with it, on both engines. When there
+ * are at most MAX_EXPANSION such words (the lexicon knows them), the query names them. On SQLite
  * an OR of known words streams through the index, where FTS5's own prefix query first merges
- * every matching doclist (10 ms and more); more words than that use FTS5's prefix query.
- * PostgreSQL's own prefix match (:*) is cheap in both its plans and is always used. The words'
- * counts feed the estimate of how many articles match.
+ * every matching doclist (10 ms and more). On PostgreSQL a prefix (:*) would also gather the
+ * word pairs of phrases that start with it (see pairsOf), doubling GIN's work. More words than
+ * that use the engine's own prefix query. The words' counts feed the estimate of how many
+ * articles match.
  */
 async function expandPrefixes(store: Store, parsed: ParsedQuery): Promise<void> {
   for (const c of parsed.clauses) {
@@ -145,7 +146,7 @@ async function expandPrefixes(store: Store, parsed: ParsedQuery): Promise<void> 
         .where('term', '>=', u.prefix).where('term', '<', `${u.prefix}\uffff`)
         .orderBy('df', 'desc').orderBy('term').limit(MAX_EXPANSION + 1).execute();
       u.expansionDf = rows.reduce((a, r) => a + r.df, 0);
-      if (store.dialect === 'sqlite' && rows.length > 0 && rows.length <= MAX_EXPANSION) u.expansion = rows.map((r) => r.term);
+      if (rows.length > 0 && rows.length <= MAX_EXPANSION) u.expansion = rows.map((r) => r.term);
     }
   }
 }
@@ -289,12 +290,6 @@ async function rank(engine: ReturnType<typeof engineFor>, eq: EngineQuery, kept:
   return [...kept].sort((a, b) => (score.get(b.key) ?? 0) - (score.get(a.key) ?? 0) || b.key - a.key);
 }
 
-/**
- * PostgreSQL walks the key index only for words in at least this share of the archive: a walk
- * that meets its matches late (words of a few old years, say) reads much of the table.
- */
-export const WALK_SHARE = 0.2;
-
 const counted = new WeakMap<Store, { at: number; n: number }>();
 /** The number of search documents (PostgreSQL's estimate, refreshed each minute). */
 async function documentCount(store: Store): Promise<number> {
@@ -325,15 +320,17 @@ export async function searchArchive(store: Store, query: SearchQuery, viewer: Vi
   const ranked = q.sort === 'relevance' && hasPositive(parsed);
   const df = await frequencies(store, parsed);
   const rare = ranked && await allRare(df, parsed);
-  let estimate: number | null = null;
+  let share: number | null = null;
   if (store.dialect === 'postgres') {
     const total = await documentCount(store);
-    estimate = estimateMatches(parsed, df, total);
+    let estimate = estimateMatches(parsed, df, total);
     // Topic, place and issue filters narrow it by their share of the archive (access and source
-    // filters are taken as narrowing nothing, which errs toward walking).
+    // filters are taken as narrowing nothing, which errs toward reading more).
     if (estimate !== null) for (const n of filters.counts) estimate *= Math.min(1, n / Math.max(1, total));
+    else estimate = await plannerEstimate(store.db, { parsed, tags: filters.tags });
+    if (total > 0) share = Math.min(1, estimate / total);
   }
-  const eq: EngineQuery = { parsed, tags: filters.tags, lo, hi, facets: q.facets, tiers: ranked && !rare, walk: estimate !== null && estimate > WALK_SHARE * (await documentCount(store)) };
+  const eq: EngineQuery = { parsed, tags: filters.tags, lo, hi, facets: q.facets, tiers: ranked && !rare, share };
   const started = performance.now();
   const rows = await engine.matches(eq);
   const more = rows.length > CAP;

@@ -5,7 +5,7 @@ import { parseQuery } from '../../src/search/query.ts';
 import { indexText } from '../../src/search/tokenize.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { generateSyntheticArchive } from '../../src/demo/synthetic.ts';
-import { engineFor } from '../../src/search/engines.ts';
+import { engineFor, RANGE_SLACK } from '../../src/search/engines.ts';
 
 const t = (q: string, title: string, lead: string) => tier(parseQuery(q), indexText(title), indexText(lead));
 
@@ -46,12 +46,46 @@ test('the engine computes the same tiers in SQL as the rule above, on stored doc
   }
 });
 
-test('both PostgreSQL plans (walking the key index, or collecting from GIN) give the same matches', async () => {
+test('every PostgreSQL plan (walk, newest range first, GIN) gives the same matches', async () => {
   const engine = engineFor(db.store);
-  for (const q of ['prison', 'prison guard', '"federal court"', 'jail OR prison', 'court -bukele', '"the prison system"']) {
-    const base = { parsed: parseQuery(q), tags: [] as string[], lo: Number.MIN_SAFE_INTEGER, hi: Number.MAX_SAFE_INTEGER, facets: true, tiers: true };
-    const walked = await engine.matches({ ...base, walk: true });
-    const collected = await engine.matches({ ...base, walk: false });
-    assert.deepEqual(walked, collected, q);
+  const keys = (await db.store.db.selectFrom('search_docs').select('key').orderBy('key').execute()).map((k) => Number(k.key));
+  const ranges = [
+    { lo: Number.MIN_SAFE_INTEGER, hi: Number.MAX_SAFE_INTEGER },
+    // A middle part of the archive, as a date filter gives.
+    { lo: keys[Math.floor(keys.length / 3)], hi: keys[Math.floor((2 * keys.length) / 3)] },
+  ];
+  let compared = 0;
+  let nonEmpty = 0;
+  for (const q of ['prison', 'prison guard', '"federal court"', 'jail OR prison', 'court -bukele', '"the prison system"', 'corr*', 'bukele', 'guard']) {
+    for (const range of ranges) {
+      for (const limit of [5, 40, 1001]) {
+        const base = { parsed: parseQuery(q), tags: [] as string[], ...range, facets: true, tiers: true, limit };
+        const expected = await engine.matches({ ...base, share: null });
+        if (expected.length) nonEmpty++;
+        if (limit === 5 && !['"the prison system"', 'bukele'].includes(q)) assert.equal(expected.length, 5, `${q}: the limit holds`);
+        // Walk (share ≥ 0.5); the newest documents first, enough of them (0.3) or too few, so
+        // the older rest is searched too (0.05 with a small limit); one GIN scan (tiny shares).
+        for (const share of [1, 0.6, 0.3, 0.2, 0.1, 0.05, 0.001, 0.00001]) {
+          assert.deepEqual(await engine.matches({ ...base, share }), expected, `${q} share ${share} limit ${limit}`);
+          compared++;
+        }
+      }
+    }
   }
+  assert.equal(compared, 9 * 2 * 3 * 8);
+  assert.ok(nonEmpty >= 7 * 2 * 3, `most searches find something (${nonEmpty})`);
+
+  // The newest range ends on a document that matches, and has fewer matches than wanted: the
+  // older rest must follow without that document twice.
+  const limit = 40, share = 0.3;
+  const desc = [...keys].reverse();
+  const edge = desc[Math.ceil((RANGE_SLACK * limit) / share) - 1];
+  const doc = await db.store.db.selectFrom('search_docs').select('title_terms').where('key', '=', edge).executeTakeFirstOrThrow();
+  const lexicon = await db.store.db.selectFrom('search_lexicon').select(['term', 'word', 'df']).where('term', 'in', doc.title_terms.trim().split(' ')).orderBy('df').orderBy('term').execute();
+  const rare = lexicon.find((w) => /^[a-z]+$/.test(w.word) && w.df < limit)!;
+  assert.ok(rare, 'the edge document has a rare title word');
+  const base = { parsed: parseQuery(rare.word), tags: [] as string[], lo: Number.MIN_SAFE_INTEGER, hi: Number.MAX_SAFE_INTEGER, facets: true, tiers: true, limit };
+  const expected = await engine.matches({ ...base, share: null });
+  assert.ok(expected.some((m) => m.key === edge), `"${rare.word}" matches the edge document`);
+  assert.deepEqual(await engine.matches({ ...base, share }), expected, rare.word);
 });
