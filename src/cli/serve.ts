@@ -31,6 +31,8 @@ Environment: PORT (3000), HOST (0.0.0.0), DATA_DIR (./data), DATABASE_URL, BASE_
     // The mail queue's worker (sends queued mail, queues digests); stopped before the store closes.
     const mailWorker = (await import('../mail/queue.ts')).startMailWorker(store, config, app.log);
     app.addHook('onClose', async () => mailWorker?.stop());
+    // Zero-result searches gathered in memory are written before the store closes.
+    app.addHook('onClose', async () => (await import('../search/index.ts')).flushSearchMisses(store));
     const stop = async (signal: string) => {
       app.log.info({ signal }, 'shutting down');
       await drainAndClose(app);

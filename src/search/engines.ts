@@ -20,7 +20,7 @@ import type SQLite from 'better-sqlite3';
 import type { ParsedQuery } from './query.ts';
 import { toFts5, toTsquery } from './query.ts';
 import { tag } from './documents.ts';
-import { tierSql } from './tiers.ts';
+import { tierPlan } from './tiers.ts';
 
 export const CAP = 1_000;
 
@@ -110,12 +110,12 @@ function sqliteEngine(raw: SQLite.Database): Engine {
   return {
     async matches(q) {
       const match = ftsMatch(q);
-      const tiers = q.tiers ? tierSql(q.parsed, (col) => `instr(d.${col}, ?) > 0`) : null;
-      const cols = [q.facets ? 'd.year, d.facets' : '', tiers ? `${tiers.expr} as tier` : ''].filter(Boolean).join(', ');
+      const tiers = q.tiers ? tierPlan(q.parsed, (col) => `instr(d.${col}, ?) > 0`) : null;
+      const cols = [q.facets ? 'd.year, d.facets' : '', tiers ? `${tiers.expr} as places` : ''].filter(Boolean).join(', ');
       const rows = walk(cols
         ? `select f.rowid as k, ${cols} from search_fts f join search_docs d on d.key = f.rowid where f.search_fts match ? and f.rowid <= ? order by f.rowid desc`
         : 'select rowid as k from search_fts where search_fts match ? and rowid <= ? order by rowid desc', [...(tiers?.params ?? []), match, q.hi], q.lo, q.limit ?? CAP + 1);
-      return rows.map((x) => ({ key: x.k, year: x.year ?? 0, facets: x.facets ?? '', tier: x.tier ?? 0 }));
+      return rows.map((x) => ({ key: x.k, year: x.year ?? 0, facets: x.facets ?? '', tier: tiers ? tiers.fromPlaces(x.places) : 0 }));
     },
     async relevance(q, keys) {
       if (!keys.length) return new Map();
@@ -141,7 +141,7 @@ export const RANGE_SLACK = 1.5;
 /** Above this many documents, a first range is not worth its own count: one GIN scan does. */
 const RANGE_MAX = 30_000;
 
-type PgMatchRow = { key: string | number; year: number; facets: string; tier: number };
+type PgMatchRow = { key: string | number; year: number; facets: string; places: string | number };
 
 /**
  * PostgreSQL's own estimate of how many documents match (from the tsvector column's statistics,
@@ -171,16 +171,17 @@ export async function plannerEstimate(db: Kysely<DB>, q: Pick<EngineQuery, 'pars
  * matches in the key range (a test compares them).
  */
 function pgEngine(db: Kysely<DB>): Engine {
-  async function planned(trx: Kysely<DB>, q: EngineQuery, lo: number, hi: number, limit: number, settings: string[]): Promise<PgMatchRow[]> {
+  async function planned(trx: Kysely<DB>, q: EngineQuery, lo: number, hi: number, limit: number, settings: string[]): Promise<Match[]> {
     const tq = tsquery(q);
     const cols = q.facets ? sql`year, facets` : sql`0 as year, '' as facets`;
-    const t = q.tiers ? tierSql(q.parsed, (col) => `strpos(${col}, $$) > 0`) : null;
+    const t = q.tiers ? tierPlan(q.parsed, (col) => `strpos(${col}, $$) > 0`) : null;
     // Kysely numbers parameters itself: each $$ becomes the next needle.
-    const tier = t ? sql.join(t.expr.split('$$').map((part, i, all) => (i < all.length - 1 ? sql`${sql.raw(part)}${t.params[i]}` : sql.raw(part))), sql``) : sql`0`;
+    const places = t ? sql.join(t.expr.split('$$').map((part, i, all) => (i < all.length - 1 ? sql`${sql.raw(part)}${t.params[i]}` : sql.raw(part))), sql``) : sql`0`;
     for (const s of settings) await sql.raw(`set local ${s}`).execute(trx);
-    return (await sql<PgMatchRow>`select key, ${cols}, ${tier} as tier
+    const rows = (await sql<PgMatchRow>`select key, ${cols}, ${places} as places
       from search_docs where tsv @@ to_tsquery('simple', ${tq}) and key between ${lo} and ${hi}
       order by key desc limit ${limit}`.execute(trx)).rows;
+    return rows.map((x) => ({ key: Number(x.key), year: x.year, facets: x.facets, tier: t ? t.fromPlaces(Number(x.places)) : 0 }));
   }
   const inTransaction = <T>(f: (trx: Kysely<DB>) => Promise<T>): Promise<T> => (db.isTransaction ? f(db) : db.transaction().execute(f));
   const plain = (q: EngineQuery, limit: number) => planned(db, q, q.lo, q.hi, limit, []);
@@ -189,7 +190,7 @@ function pgEngine(db: Kysely<DB>): Engine {
       const limit = q.limit ?? CAP + 1;
       const share = q.share ?? null;
       const r = share !== null && share > 0 ? Math.ceil((RANGE_SLACK * limit) / share) : Infinity;
-      const rows = share === null ? await plain(q, limit) : await inTransaction(async (trx): Promise<PgMatchRow[]> => {
+      return share === null ? plain(q, limit) : inTransaction(async (trx): Promise<Match[]> => {
         if (share >= WALK_SHARE) return planned(trx, q, q.lo, q.hi, limit, ['enable_bitmapscan = off']);
         if (r > RANGE_MAX) return planned(trx, q, q.lo, q.hi, limit, ['enable_indexscan = off']);
         const edge = (await sql<{ key: string }>`select key from search_docs where key between ${q.lo} and ${q.hi}
@@ -200,7 +201,6 @@ function pgEngine(db: Kysely<DB>): Engine {
         if (first.length >= limit || boundary <= q.lo) return first;
         return [...first, ...await planned(trx, q, q.lo, boundary - 1, limit - first.length, [])];
       });
-      return rows.map((x) => ({ key: Number(x.key), year: x.year, facets: x.facets, tier: Number(x.tier) }));
     },
     async relevance(q, keys) {
       if (!keys.length) return new Map();

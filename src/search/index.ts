@@ -152,16 +152,23 @@ async function expandPrefixes(store: Store, parsed: ParsedQuery): Promise<void> 
 }
 
 async function facetCounts(store: Store, rows: { year: number; facets: string }[]): Promise<NonNullable<SearchResult['facets']>> {
-  const topics = new Map<number, number>(), places = new Map<number, number>(), years = new Map<number, number>();
+  // Counted by token ("t12", "p5") and split by kind at the end: up to CAP rows, kept cheap.
+  const tokens = new Map<string, number>(), years = new Map<number, number>();
   for (const r of rows) {
     years.set(r.year, (years.get(r.year) ?? 0) + 1);
-    if (!r.facets) continue;
-    for (const f of r.facets.split(' ')) {
-      const id = Number(f.slice(1));
-      const m = f[0] === 't' ? topics : places;
-      m.set(id, (m.get(id) ?? 0) + 1);
+    const f = r.facets;
+    for (let i = 0; i < f.length;) {
+      let j = f.indexOf(' ', i);
+      if (j < 0) j = f.length;
+      if (j > i) {
+        const t = f.slice(i, j);
+        tokens.set(t, (tokens.get(t) ?? 0) + 1);
+      }
+      i = j + 1;
     }
   }
+  const topics = new Map<number, number>(), places = new Map<number, number>();
+  for (const [t, n] of tokens) (t[0] === 't' ? topics : places).set(Number(t.slice(1)), n);
   const named = async (table: 'topics' | 'places', counts: Map<number, number>): Promise<FacetCount[]> => {
     if (!counts.size) return [];
     const top = [...counts].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, 20);
@@ -169,9 +176,10 @@ async function facetCounts(store: Store, rows: { year: number; facets: string }[
     return names.map((n) => ({ slug: n.slug, name: n.name, count: counts.get(n.id)! }))
       .sort((a, b) => b.count - a.count || COLLATOR.compare(a.name, b.name));
   };
+  const [topicCounts, stateCounts] = await Promise.all([named('topics', topics), named('places', places)]);
   return {
-    topics: await named('topics', topics),
-    states: await named('places', places),
+    topics: topicCounts,
+    states: stateCounts,
     years: [...years].map(([year, count]) => ({ year, count })).sort((a, b) => b.year - a.year),
   };
 }
@@ -221,21 +229,54 @@ async function suggest(store: Store, parsed: ParsedQuery, rawQ: string): Promise
 
 /** Distinct zero-result queries kept for editors (the most recent); random junk cannot grow it without end. */
 export const MAX_MISSES = 5_000;
+/** Zero-result searches wait in memory at most this long, or until this many differ, then are written together. */
+export const MISS_FLUSH_MS = 2_000;
+export const MISS_BATCH = 200;
 
-async function recordMiss(store: Store, q: string, now: string): Promise<void> {
+interface PendingMisses { misses: Map<string, { count: number; last: string }>; timer: NodeJS.Timeout | null }
+const pendingMisses = new WeakMap<Store, PendingMisses>();
+
+/**
+ * Records a search that found nothing (its words only: no reader, no address). A search never
+ * waits for this write, and a stream of junk queries does not make one commit each: they are
+ * gathered and written by flushSearchMisses. A crash loses the last seconds of this statistic.
+ */
+function recordMiss(store: Store, q: string, now: string): void {
   const norm = fold(q).replace(/\s+/g, ' ').trim();
   if (!norm || norm.length > 200) return;
+  let p = pendingMisses.get(store);
+  if (!p) pendingMisses.set(store, (p = { misses: new Map(), timer: null }));
+  const m = p.misses.get(norm);
+  if (m) { m.count++; m.last = now; } else p.misses.set(norm, { count: 1, last: now });
+  if (p.misses.size >= MISS_BATCH) void flushSearchMisses(store);
+  else if (!p.timer) {
+    p.timer = setTimeout(() => void flushSearchMisses(store), MISS_FLUSH_MS);
+    p.timer.unref();
+  }
+}
+
+/** Writes the zero-result searches gathered so far (also on shutdown, and in tests). */
+export async function flushSearchMisses(store: Store): Promise<void> {
+  const p = pendingMisses.get(store);
+  if (!p) return;
+  if (p.timer) clearTimeout(p.timer);
+  p.timer = null;
+  if (!p.misses.size) return;
+  const batch = [...p.misses];
+  p.misses = new Map();
   try {
-    await store.db.insertInto('search_misses').values({ query: norm, count: 1, last_at: now })
-      .onConflict((oc) => oc.column('query').doUpdateSet({ count: sql`search_misses.count + 1`, last_at: now }))
-      .execute();
-    if (Math.random() < 0.02) {
-      await store.db.deleteFrom('search_misses')
+    await store.db.transaction().execute(async (trx) => {
+      for (const [query, m] of batch) {
+        await trx.insertInto('search_misses').values({ query, count: m.count, last_at: m.last })
+          .onConflict((oc) => oc.column('query').doUpdateSet({ count: sql`search_misses.count + excluded.count`, last_at: sql`excluded.last_at` }))
+          .execute();
+      }
+      await trx.deleteFrom('search_misses')
         .where('last_at', '<', (eb) => eb.selectFrom('search_misses').select('last_at').orderBy('last_at', 'desc').offset(MAX_MISSES).limit(1))
         .execute();
-    }
+    });
   } catch {
-    // A busy database must not fail the reader's search; the statistic is best effort.
+    // A busy or closed database must not fail anything: the statistic is best effort.
   }
 }
 
@@ -351,7 +392,7 @@ export async function searchArchive(store: Store, query: SearchQuery, viewer: Vi
       if (n > r.total) didYouMean = s;
     }
   }
-  if (r.total === 0 && hasPositive(parsed)) await recordMiss(store, q.q, now);
+  if (r.total === 0 && hasPositive(parsed)) recordMiss(store, q.q, now);
   observeSearch((performance.now() - started) / 1000, store.dialect);
   return { query: q, total: r.total, totalExact: r.totalExact, rankedAmong: r.rankedAmong, hits, facets, facetsAmong: r.facetsAmong, didYouMean, notice };
 }

@@ -53,6 +53,11 @@ function render(text: string, toks: Token[], hit: boolean[], from: number, to: n
   return out + escape(text.slice(at, to));
 }
 
+/** The first characters of every stem, prefix and phrase word to look for (see tokens()). */
+function firstsOf(h: Highlight): Set<string> {
+  return new Set([...h.stems, ...h.prefixes, ...h.phrases.flat()].filter(Boolean).map((x) => x[0]));
+}
+
 /** The most distinct matched words a window can have (a window with these many is the best). */
 function bestPossible(h: Highlight): number {
   return h.stems.size + h.prefixes.length + new Set(h.phrases.flat()).size;
@@ -67,10 +72,11 @@ export function snippet(text: string, h: Highlight, words = 32): { html: string;
   const clean = /\s\s|[\t\n\r]/.test(text) ? text.replace(/\s+/g, ' ').trim() : text.trim();
   if (!clean) return null;
   const max = bestPossible(h);
+  const firsts = firstsOf(h);
   let end = clean.length > 3000 ? clean.indexOf(' ', 2500) : -1;
   for (;;) {
     const part = end > 0 ? clean.slice(0, end) : clean;
-    const toks = tokens(part);
+    const toks = tokens(part, firsts);
     if (!toks.length) return { html: escape(clean.slice(0, 240)), matched: false };
     const hit = matches(toks, h);
     let best = 0, bestScore = -1;

@@ -50,16 +50,22 @@ export function indexText(text: string, vocabulary?: Map<string, string>): strin
   return out.join(' ');
 }
 
-/** Words with their positions in the original text (for highlighting snippets). */
+/**
+ * Words with their positions in the original text (for highlighting snippets). With `firsts`,
+ * only words starting with one of those characters are stemmed, the others get the stem "":
+ * a stem always starts with its word's first character (Porter changes only endings), so a
+ * snippet that looks for a few stems need not stem the rest of the text.
+ */
 export interface Token { start: number; end: number; stem: string }
-export function tokens(text: string): Token[] {
+export function tokens(text: string, firsts?: ReadonlySet<string>): Token[] {
+  const stemOf = firsts ? (w: string) => (firsts.has(w[0]) ? stem(w) : '') : stem;
   const out: Token[] = [];
   if (!/[^\x00-\x7f]/.test(text)) {
     // ASCII: lowercasing keeps every offset, so one pass over the lowercased text will do.
     const lower = text.toLowerCase();
     for (const m of lower.matchAll(/[a-z0-9]+(?:'[a-z]+)*/g)) {
       const w = m[0].includes("'") ? m[0].replace(/'/g, '') : m[0];
-      out.push({ start: m.index!, end: m.index! + m[0].length, stem: stem(w) });
+      out.push({ start: m.index!, end: m.index! + m[0].length, stem: stemOf(w) });
     }
     return out;
   }
@@ -67,7 +73,7 @@ export function tokens(text: string): Token[] {
   // text and folded one at a time.
   const re = /[\p{L}\p{N}\p{M}]+(?:['’][\p{L}\p{M}]+)*/gu;
   for (const m of text.matchAll(re)) {
-    for (const w of fold(m[0]).match(WORD) ?? []) out.push({ start: m.index!, end: m.index! + m[0].length, stem: stem(w) });
+    for (const w of fold(m[0]).match(WORD) ?? []) out.push({ start: m.index!, end: m.index! + m[0].length, stem: stemOf(w) });
   }
   return out;
 }

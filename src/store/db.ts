@@ -50,6 +50,15 @@ function withStatementCache(sqlite: SQLite.Database, max = 1000) {
   };
 }
 
+/** SQLite's page cache in MiB (SQLITE_CACHE_MB, default 256). */
+export function sqliteCacheMb(): number {
+  const v = process.env.SQLITE_CACHE_MB;
+  if (v === undefined || v === '') return 256;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 2 || n > 65536) throw new Error(`SQLITE_CACHE_MB must be a whole number of MiB from 2 to 65536, got "${v}"`);
+  return n;
+}
+
 export async function openStore(opts: StoreOptions): Promise<Store> {
   let store: Store;
   if (opts.databaseUrl) {
@@ -60,6 +69,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
     store = { db, dialect: 'postgres', sqlite: null, pool, close: () => db.destroy() };
   } else {
+    const cacheMb = sqliteCacheMb();
     fs.mkdirSync(opts.dataDir, { recursive: true });
     const file = path.join(opts.dataDir, 'masthead.db');
     const sqlite = new SQLite(file);
@@ -69,8 +79,11 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     sqlite.pragma('synchronous = FULL');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
-    // Reads come from memory once warm: 64 MiB page cache, and the file mapped for zero-copy reads.
-    sqlite.pragma('cache_size = -65536');
+    // Reads come from memory once warm: a page cache of SQLITE_CACHE_MB (it grows to that as
+    // pages are read), and the file mapped for zero-copy reads. The cache is the process's own
+    // memory, which the operating system does not take back the way it drops file pages it has
+    // cached: searching 100,000 articles was a third slower with 64 MiB than with 256.
+    sqlite.pragma(`cache_size = ${-1024 * cacheMb}`);
     sqlite.pragma('mmap_size = 268435456');
     const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
     store = { db, dialect: 'sqlite', sqlite, pool: null, close: () => db.destroy() };

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { sql } from 'kysely';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { saveArticles } from '../../src/commands/save-articles.ts';
-import { searchArchive } from '../../src/search/index.ts';
+import { searchArchive, flushSearchMisses, MISS_FLUSH_MS } from '../../src/search/index.ts';
 import type { SearchQuery } from '../../src/search/types.ts';
 import { ANONYMOUS, type Viewer } from '../../src/domain/access.ts';
 import type { ImportedArticle } from '../../src/domain/types.ts';
@@ -225,12 +225,24 @@ test('did you mean; searches without results are recorded for editors without pe
   assert.equal(r.didYouMean, 'quorvex');
   const page = await t.app.inject({ url: '/search?q=quorvax', headers: { 'x-forwarded-for': '203.0.113.9' } });
   assert.match(page.body, /Did you mean <a href="\/search\?q=quorvex">quorvex<\/a>/);
+  // Gathered in memory and written together (within MISS_FLUSH_MS, on shutdown, or now).
+  await flushSearchMisses(t.store);
   const misses = await t.store.db.selectFrom('search_misses').selectAll().where('query', '=', 'quorvax').execute();
   assert.equal(misses.length, 1);
   assert.ok(misses[0].count >= 2);
   const cols = (await sql<{ name: string }>`select * from search_misses limit 1`.execute(t.store.db)).rows[0];
   assert.deepEqual(Object.keys(cols).sort(), ['count', 'last_at', 'query']);
   assert.ok(!JSON.stringify(await t.store.db.selectFrom('search_misses').selectAll().execute()).includes('203.0.113.9'));
+});
+
+test('a search that found nothing is written within seconds without anyone flushing', async () => {
+  assert.equal((await s({ q: 'zymurgical' })).total, 0);
+  const deadline = Date.now() + MISS_FLUSH_MS + 3000;
+  let row;
+  while (!(row = await t.store.db.selectFrom('search_misses').selectAll().where('query', '=', 'zymurgical').executeTakeFirst()) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(row?.count, 1);
 });
 
 test('the results page reads well without JavaScript: form, results, facets, pager', async () => {
