@@ -3,7 +3,10 @@
 // timed through searchArchive (engine, hit rows, presenter and snippets: what /search and
 // /api/v1/search do), on SQLite and on PostgreSQL. Prints p50/p95/p99 per kind and engine.
 //
-//   node bench/search.mjs [--articles 100000] [--engine sqlite|postgres|both] [--rounds 3]
+//   node bench/search.mjs [--articles 100000] [--engine sqlite|postgres|both] [--rounds 3] [--rebuild]
+//
+// --rebuild first times a rebuild of the whole search index of the archive (what the search
+// migration does for an existing archive, and `masthead demo` after a bulk load).
 //
 // The archives are kept between runs (building one takes a minute or two): SQLite in
 // bench/.data/search-N (or --data DIR), PostgreSQL in BENCH_DATABASE_URL (default
@@ -20,6 +23,7 @@ const root = path.resolve(import.meta.dirname, '..');
 const { values } = parseArgs({ options: {
   articles: { type: 'string', default: '100000' }, engine: { type: 'string', default: 'both' },
   rounds: { type: 'string', default: '3' }, data: { type: 'string' }, queries: { type: 'string', default: '200' },
+  rebuild: { type: 'boolean', default: false },
 } });
 const N = Number(values.articles);
 const ROUNDS = Number(values.rounds);
@@ -27,6 +31,7 @@ const TOTAL = Number(values.queries);
 
 const { openStore } = await import('../src/store/db.ts');
 const { searchArchive } = await import('../src/search/index.ts');
+const { rebuildSearchIndex } = await import('../src/search/rebuild.ts');
 const { ANONYMOUS } = await import('../src/domain/access.ts');
 const SUBSCRIBER = { kind: 'user', userId: 1, email: 'bench@example.test', role: 'reader', subscribed: true, institution: null };
 
@@ -125,6 +130,13 @@ const pct = (xs, p) => xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.leng
 
 async function bench(engine) {
   const store = await ensureArchive(engine);
+  if (values.rebuild) {
+    const t = performance.now();
+    const n = store.sqlite
+      ? await rebuildSearchIndex(store.db, 'sqlite', store.sqlite)
+      : await store.db.transaction().execute((trx) => rebuildSearchIndex(trx, 'postgres'));
+    console.log(`\n${engine}: search index rebuilt for ${n.toLocaleString('en-US')} articles in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  }
   const queries = await makeQueries(store);
   // Warm the caches once, as a running server would be.
   for (const q of queries) await searchArchive(store, q.query, q.viewer);

