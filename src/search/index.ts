@@ -59,6 +59,19 @@ interface Resolved {
   counts: number[];
 }
 
+/** Counts that only steer the PostgreSQL plan, so a minute old is recent enough (per store). */
+const rememberedCounts = new WeakMap<Store, Map<string, { at: number; n: number }>>();
+async function remembered(store: Store, key: string, count: () => Promise<number | string | bigint>): Promise<number> {
+  let m = rememberedCounts.get(store);
+  if (!m) rememberedCounts.set(store, (m = new Map()));
+  const c = m.get(key);
+  if (c && Date.now() - c.at < 60_000) return c.n;
+  const n = Number(await count());
+  if (m.size >= 10_000) m.clear();
+  m.set(key, { at: Date.now(), n });
+  return n;
+}
+
 /** Filters become tag tokens of the index; an unknown topic/state/source/issue matches nothing. */
 async function resolveFilters(store: Store, q: SearchQuery): Promise<Resolved> {
   const db = store.db;
@@ -70,19 +83,19 @@ async function resolveFilters(store: Store, q: SearchQuery): Promise<Resolved> {
   if (q.topic) {
     const t = await db.selectFrom('topics').select('id').where('slug', '=', slugify(q.topic)).executeTakeFirst();
     if (t) tags.push(tag.topic(t.id)); else none = true;
-    if (t && pg) counts.push(Number((await db.selectFrom('article_topics').select((e) => e.fn.countAll().as('n')).where('topic_id', '=', t.id).executeTakeFirstOrThrow()).n));
+    if (t && pg) counts.push(await remembered(store, `t${t.id}`, async () => (await db.selectFrom('article_topics').select((e) => e.fn.countAll().as('n')).where('topic_id', '=', t.id).executeTakeFirstOrThrow()).n));
   }
   if (q.state) {
     const p = await db.selectFrom('places').select('id').where('slug', '=', slugify(q.state)).executeTakeFirst();
     if (p) tags.push(tag.place(p.id)); else none = true;
-    if (p && pg) counts.push(Number((await db.selectFrom('article_places').select((e) => e.fn.countAll().as('n')).where('place_id', '=', p.id).executeTakeFirstOrThrow()).n));
+    if (p && pg) counts.push(await remembered(store, `p${p.id}`, async () => (await db.selectFrom('article_places').select((e) => e.fn.countAll().as('n')).where('place_id', '=', p.id).executeTakeFirstOrThrow()).n));
   }
   if (q.source) tags.push(tag.source(slugify(q.source)));
   if (q.issue) {
     const [y, m] = q.issue.split('-').map(Number);
     const i = await db.selectFrom('issues').select('id').where('year', '=', y).where('month', '=', m).orderBy('id').executeTakeFirst();
     if (i) tags.push(tag.issue(i.id)); else none = true;
-    if (i && pg) counts.push(Number((await db.selectFrom('articles').select((e) => e.fn.countAll().as('n')).where('issue_id', '=', i.id).executeTakeFirstOrThrow()).n));
+    if (i && pg) counts.push(await remembered(store, `i${i.id}`, async () => (await db.selectFrom('articles').select((e) => e.fn.countAll().as('n')).where('issue_id', '=', i.id).executeTakeFirstOrThrow()).n));
   }
   return { tags, none, counts };
 }
@@ -145,7 +158,7 @@ async function expandPrefixes(store: Store, parsed: ParsedQuery): Promise<void> 
       const rows = await store.db.selectFrom('search_lexicon').select(['term', 'df'])
         .where('term', '>=', u.prefix).where('term', '<', `${u.prefix}\uffff`)
         .orderBy('df', 'desc').orderBy('term').limit(MAX_EXPANSION + 1).execute();
-      u.expansionDf = rows.reduce((a, r) => a + r.df, 0);
+      u.expansionDfs = rows.map((r) => r.df);
       if (rows.length > 0 && rows.length <= MAX_EXPANSION) u.expansion = rows.map((r) => r.term);
     }
   }
@@ -300,21 +313,22 @@ async function frequencies(store: Store, parsed: ParsedQuery): Promise<Map<strin
 
 /**
  * About how many articles match, from the lexicon's counts, with words taken as independent;
- * null when the query has phrases or filters (left to the database's own estimate). PostgreSQL
- * uses it to walk the key index for common words instead of collecting every match from GIN.
+ * null when the query has phrases (left to the database's own estimate). PostgreSQL picks its
+ * plan by it (see pgEngine in engines.ts).
  */
 function estimateMatches(parsed: ParsedQuery, df: Map<string, number>, total: number): number | null {
   const positive = parsed.clauses.filter((c) => !c.negated);
   if (!positive.length || total <= 0) return null;
   let share = 1;
   for (const c of positive) {
-    let n = 0;
+    // A clause's alternatives (OR, a prefix's words): the share of articles with at least one.
+    let none = 1;
     for (const u of c.any) {
-      if (u.kind === 'prefix') n += u.expansionDf ?? 0;
-      else if (u.stems.length === 1) n += df.get(u.stems[0]) ?? 0;
-      else return null;
+      const dfs = u.kind === 'prefix' ? (u.expansionDfs ?? []) : u.stems.length === 1 ? [df.get(u.stems[0]) ?? 0] : null;
+      if (!dfs) return null;
+      for (const n of dfs) none *= 1 - Math.min(1, n / total);
     }
-    share *= Math.min(1, n / total);
+    share *= 1 - none;
   }
   return share * total;
 }
@@ -331,16 +345,19 @@ async function rank(engine: ReturnType<typeof engineFor>, eq: EngineQuery, kept:
   return [...kept].sort((a, b) => (score.get(b.key) ?? 0) - (score.get(a.key) ?? 0) || b.key - a.key);
 }
 
-const counted = new WeakMap<Store, { at: number; n: number }>();
 /** The number of search documents (PostgreSQL's estimate, refreshed each minute). */
 async function documentCount(store: Store): Promise<number> {
-  const c = counted.get(store);
-  if (c && Date.now() - c.at < 60_000) return c.n;
-  const r = await sql<{ n: number }>`select reltuples::bigint as n from pg_class where relname = 'search_docs'`.execute(store.db);
-  const n = Math.max(0, Number(r.rows[0]?.n ?? 0));
-  counted.set(store, { at: Date.now(), n });
-  return n;
+  return remembered(store, 'documents', async () => Math.max(0, Number((await sql<{ n: number }>`select reltuples::bigint as n from pg_class where relname = 'search_docs'`.execute(store.db)).rows[0]?.n ?? 0)));
 }
+
+/**
+ * PostgreSQL's statistics know only the most frequent words and word pairs (about the top
+ * thousand: here, those in a sixth of the articles or more) and take any other to be rare, so a
+ * pair in one article of ten could be planned as one in two hundred, every match read. A phrase
+ * is therefore taken to be in at least this share of the archive: the newest part is searched
+ * first (see pgEngine), which costs a rare phrase a few ms and spares a common one tens.
+ */
+export const PLANNER_MIN_SHARE = 0.08;
 
 export async function searchArchive(store: Store, query: SearchQuery, viewer: Viewer, now = nowIso()): Promise<SearchResult> {
   const q = normaliseQuery(query);
@@ -368,7 +385,7 @@ export async function searchArchive(store: Store, query: SearchQuery, viewer: Vi
     // Topic, place and issue filters narrow it by their share of the archive (access and source
     // filters are taken as narrowing nothing, which errs toward reading more).
     if (estimate !== null) for (const n of filters.counts) estimate *= Math.min(1, n / Math.max(1, total));
-    else estimate = await plannerEstimate(store.db, { parsed, tags: filters.tags });
+    else estimate = Math.max(await plannerEstimate(store.db, { parsed, tags: filters.tags }), PLANNER_MIN_SHARE * total);
     if (total > 0) share = Math.min(1, estimate / total);
   }
   const eq: EngineQuery = { parsed, tags: filters.tags, lo, hi, facets: q.facets, tiers: ranked && !rare, share };

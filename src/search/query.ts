@@ -10,7 +10,7 @@ import { fold, stem, terms } from './tokenize.ts';
 
 export type Unit =
   | { kind: 'phrase'; stems: string[] }
-  | { kind: 'prefix'; prefix: string; expansion?: string[]; expansionDf?: number };
+  | { kind: 'prefix'; prefix: string; expansion?: string[]; /** Document frequencies of its most frequent words (see expandPrefixes). */ expansionDfs?: number[] };
 
 export interface Clause {
   /** OR-ed alternatives. */
