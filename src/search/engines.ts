@@ -183,7 +183,18 @@ function pgEngine(db: Kysely<DB>): Engine {
       order by key desc limit ${limit}`.execute(trx)).rows;
     return rows.map((x) => ({ key: Number(x.key), year: x.year, facets: x.facets, tier: t ? t.fromPlaces(Number(x.places)) : 0 }));
   }
-  const inTransaction = <T>(f: (trx: Kysely<DB>) => Promise<T>): Promise<T> => (db.isTransaction ? f(db) : db.transaction().execute(f));
+  // The plans' settings are SET LOCAL: in a transaction of our own they end with it; in the
+  // caller's transaction they are put back as they were for the caller's next queries.
+  async function inTransaction<T>(f: (trx: Kysely<DB>) => Promise<T>): Promise<T> {
+    if (!db.isTransaction) return db.transaction().execute(f);
+    const before = (await sql<{ i: string; b: string }>`select current_setting('enable_indexscan') as i, current_setting('enable_bitmapscan') as b`.execute(db)).rows[0];
+    try {
+      return await f(db);
+    } finally {
+      await sql.raw(`set local enable_indexscan = ${before.i === 'off' ? 'off' : 'on'}`).execute(db);
+      await sql.raw(`set local enable_bitmapscan = ${before.b === 'off' ? 'off' : 'on'}`).execute(db);
+    }
+  }
   const plain = (q: EngineQuery, limit: number) => planned(db, q, q.lo, q.hi, limit, []);
   return {
     async matches(q) {

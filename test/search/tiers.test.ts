@@ -1,4 +1,5 @@
 import { test, before, after } from 'node:test';
+import { sql } from 'kysely';
 import assert from 'node:assert/strict';
 import { tier } from '../../src/search/tiers.ts';
 import { parseQuery } from '../../src/search/query.ts';
@@ -88,4 +89,15 @@ test('every PostgreSQL plan (walk, newest range first, GIN) gives the same match
   const expected = await engine.matches({ ...base, share: null });
   assert.ok(expected.some((m) => m.key === edge), `"${rare.word}" matches the edge document`);
   assert.deepEqual(await engine.matches({ ...base, share }), expected, rare.word);
+});
+
+test('a search inside a caller\'s transaction leaves its planner settings as they were', async (t) => {
+  if (db.store.dialect !== 'postgres') return t.skip('PostgreSQL only');
+  await db.store.db.transaction().execute(async (trx) => {
+    const engine = engineFor({ ...db.store, db: trx });
+    const base = { parsed: parseQuery('prison'), tags: [] as string[], lo: Number.MIN_SAFE_INTEGER, hi: Number.MAX_SAFE_INTEGER, facets: false, limit: 5 };
+    for (const share of [1, 0.3, 0.001]) assert.equal((await engine.matches({ ...base, share })).length, 5);
+    const now = (await sql<{ i: string; b: string }>`select current_setting('enable_indexscan') as i, current_setting('enable_bitmapscan') as b`.execute(trx)).rows[0];
+    assert.deepEqual(now, { i: 'on', b: 'on' });
+  });
 });
