@@ -563,6 +563,10 @@ test('the same answers whether or not an account exists: login error, link, rese
   const signupN = await b.post('/signup', { email: newAddr, password: 'some password here' }, { from: '/signup' });
   assert.equal(signupA.statusCode, signupN.statusCode);
   assert.equal(normalized(signupA.body, a.email), normalized(signupN.body, newAddr));
+  // The same cookies too (the sign-up's proof of its password: see the next test).
+  const cookieShape = (r: { headers: Record<string, unknown> }) => String(r.headers['set-cookie'] ?? '').replace(/=[^;]*/, '=…');
+  assert.equal(cookieShape(signupA), cookieShape(signupN));
+  assert.match(cookieShape(signupN), /masthead_signup=…; Max-Age=900; Path=\/; HttpOnly; SameSite=Lax/);
   assert.equal(normalized(linkA.body, a.email), normalized(signupA.body, a.email));
   // The existing account's owner hears about it (a link, a reset, a note about the sign-up), and
   // its password is not changed by someone signing up with the same address.
@@ -605,6 +609,48 @@ test('a sign-up with a password cannot sign in by password until the address is 
   assert.equal((await signIn(browser(), victim, 'the squatters password')).statusCode, 401);
   const page = await v.get('/account');
   assert.match(page.body, /Set a password/);
+});
+
+test('the welcome link keeps the sign-up password only for whoever chose it', async () => {
+  // The same browser: kept without asking (its cookie proves the sign-up).
+  const own = email('own');
+  const b = browser();
+  await b.post('/signup', { email: own, password: PASSWORD }, { from: '/signup' });
+  const ownLink = await mailLinkFor(own, '/login/link/');
+  const ownPage = await b.get(ownLink);
+  assert.doesNotMatch(ownPage.body, /name="password"/, 'the browser that signed up is not asked');
+  assert.equal((await b.post(ownLink)).statusCode, 303);
+  assert.equal((await signIn(browser(), own)).statusCode, 303, 'the password works');
+
+  // Another browser (the mail opened on a phone): asked, and the right password keeps it.
+  const phone = email('phone');
+  await browser().post('/signup', { email: phone, password: PASSWORD }, { from: '/signup' });
+  const phoneLink = await mailLinkFor(phone, '/login/link/');
+  const p = browser();
+  const asked = await p.get(phoneLink);
+  assert.match(asked.body, /<label for="password">Password chosen at sign-up<\/label>/);
+  assert.equal((await p.post(phoneLink, { password: PASSWORD })).statusCode, 303);
+  assert.equal(await signedInAs(p), phone);
+  assert.equal((await signIn(browser(), phone)).statusCode, 303, 'typed again: kept');
+
+  // Someone signs up in a stranger's name; the stranger opens that welcome mail and signs in
+  // without a password, or with a guess: signed in, and the squatter's password is gone.
+  for (const guess of [undefined, 'not the squatters one']) {
+    const victim = email('victim');
+    const squatter = browser();
+    await squatter.post('/signup', { email: victim, password: 'the squatters password' }, { from: '/signup' });
+    const link = await mailLinkFor(victim, '/login/link/');
+    const v = browser();
+    assert.match((await v.get(link)).body, /name="password"/);
+    assert.equal((await v.post(link, guess === undefined ? {} : { password: guess })).statusCode, 303);
+    assert.equal(await signedInAs(v), victim);
+    const row = (await findUserByEmail(db(), victim))!;
+    assert.ok(row.email_verified_at);
+    assert.equal(row.password_hash, null, `guess: ${guess}`);
+    assert.equal((await signIn(browser(), victim, 'the squatters password')).statusCode, 401);
+    // The squatter's own browser, cookie and all, gets nothing from the used link.
+    assert.equal((await squatter.post(link, {}, { from: '/login' })).statusCode, 410);
+  }
 });
 
 test('links mailed before a password reset or a change of address stop working', async () => {

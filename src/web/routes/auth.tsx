@@ -4,7 +4,8 @@ import { renderPage, type Site } from '../views/layout.tsx';
 import { LoginPage, SignupPage, MessagePage, ConfirmPage, ResetRequestPage, NewPasswordFields } from '../views/account.tsx';
 import { sendHtml } from '../app.ts';
 import { safeNext, startSession, endSession, personal, mailInBackground } from '../session.ts';
-import { findUserByEmail, createUser, isPlausibleEmail, normalizeEmail, createAuthToken, peekAuthToken, consumeAuthToken, updateUser, deleteAllSessions, findUser, revokeAuthTokens } from '../../store/users.ts';
+import { findUserByEmail, createUser, isPlausibleEmail, normalizeEmail, createAuthToken, peekAuthToken, consumeAuthToken, updateUser, deleteAllSessions, findUser, revokeAuthTokens, MAIL_TOKEN_TTL_MS } from '../../store/users.ts';
+import { signingSecret, sign, safeEqual } from '../../auth/signing.ts';
 import { hashPassword, verifyPassword, passwordProblem } from '../../auth/passwords.ts';
 import { hitAndCheck, takeHits, refundHits, LIMITS } from '../../store/rate-limits.ts';
 import { countSignInFailure } from '../../ops/metrics.ts';
@@ -34,6 +35,28 @@ const CHECK_MAIL = (site: Site, email: string) =>
 export const authRoutes = (ctx: AppContext): FastifyPluginAsync => async (app) => {
   const db = ctx.store.db;
   const base = ctx.config.baseUrl;
+
+  // A password chosen at sign-up is kept when the address is confirmed only by whoever chose it:
+  // the browser that signed up carries a proof of it (this cookie), any other browser must type
+  // the password again. Someone who never signed up and opens the welcome mail of a sign-up made
+  // in their name confirms the address without it, and the stranger's password is dropped.
+  const signupCookie = ctx.config.secure ? '__Host-signup' : 'masthead_signup';
+  const signupProof = async (email: string, passwordHash: string) => sign(await signingSecret(db), `signup:${email}:${passwordHash}`);
+  async function provedSignup(req: FastifyRequest, user: { email: string; password_hash: string | null }): Promise<boolean> {
+    const cookie = req.cookies?.[signupCookie];
+    return Boolean(cookie && user.password_hash && safeEqual(cookie, await signupProof(user.email, user.password_hash)));
+  }
+  /** Sent after every sign-up with a password, also for a taken address (then proving nothing), so the answers stay alike. */
+  async function setSignupCookie(reply: FastifyReply, email: string, passwordHash: string) {
+    reply.setCookie(signupCookie, await signupProof(email, passwordHash), {
+      path: '/', httpOnly: true, sameSite: 'lax', secure: ctx.config.secure, maxAge: Math.floor(MAIL_TOKEN_TTL_MS / 1000),
+    });
+  }
+  /** The unconfirmed sign-up, with a password, that this link confirms (see POST /login/link). */
+  async function pendingSignup(t: { user_id: number; new_email: string | null }) {
+    const user = await findUser(db, t.user_id);
+    return user && !user.email_verified_at && user.password_hash && t.new_email !== null && t.new_email === user.email ? user : null;
+  }
 
   /** Seconds to wait before another mail to this address or from this network address, or 0 (and the mail is counted). */
   function mailAllowed(req: FastifyRequest, email: string): Promise<number> {
@@ -117,7 +140,21 @@ export const authRoutes = (ctx: AppContext): FastifyPluginAsync => async (app) =
       return sendHtml(personal(reply), renderPage(MessagePage({ site, title: 'This link has expired', children: <p>Sign-in links work once, within 15 minutes. <a href="/login">Get a new one</a>.</p> })));
     }
     const next = safeNext((req.query as Body).next);
-    return sendHtml(personal(reply), renderPage(ConfirmPage({ site, csrf: reply.generateCsrf(), action: `/login/link/${encodeURIComponent(req.params.token)}`, title: 'Sign in', text: `Sign in to ${site.name}?`, button: 'Sign in', extra: <input type="hidden" name="next" value={next} /> })));
+    const signup = await pendingSignup(t);
+    const askPassword = signup !== null && !(await provedSignup(req, signup));
+    const extra = (
+      <>
+        <input type="hidden" name="next" value={next} />
+        {askPassword ? (
+          <>
+            <p>This browser did not sign up. If you did, enter the password you chose to keep it. If you did not sign up, leave it empty: the account is then yours, signing in by e-mailed links, and no one else's password opens it.</p>
+            <label for="password">Password chosen at sign-up</label>
+            <input id="password" name="password" type="password" autocomplete="current-password" maxLength={1024} />
+          </>
+        ) : null}
+      </>
+    );
+    return sendHtml(personal(reply), renderPage(ConfirmPage({ site, csrf: reply.generateCsrf(), action: `/login/link/${encodeURIComponent(req.params.token)}`, title: 'Sign in', text: `Sign in to ${site.name}?`, button: 'Sign in', extra })));
   });
 
   app.post<{ Params: { token: string } }>('/login/link/:token', async (req, reply) => {
@@ -132,9 +169,14 @@ export const authRoutes = (ctx: AppContext): FastifyPluginAsync => async (app) =
     const user = await findUser(db, t.user_id);
     if (user && !user.email_verified_at) {
       // The first link that proves the address. A password set by an unconfirmed sign-up stays only
-      // when this is that sign-up's own confirmation link; otherwise it may be someone else's.
-      const confirmsSignup = t.new_email !== null && t.new_email === user.email;
-      await updateUser(db, user.id, { email_verified_at: new Date().toISOString(), ...(confirmsSignup ? {} : { password_hash: null }) });
+      // when this is that sign-up's own confirmation link, opened by whoever chose the password (the
+      // browser that signed up, or someone who types it); otherwise it may be someone else's.
+      const signup = await pendingSignup(t);
+      const typed = body(req).password;
+      const keep = signup !== null && ((await provedSignup(req, signup)) || (Boolean(typed) && await verifyPassword(signup.password_hash, typed!)));
+      await updateUser(db, user.id, { email_verified_at: new Date().toISOString(), ...(keep ? {} : { password_hash: null }) });
+      if (signup) reply.clearCookie(signupCookie, { path: '/', httpOnly: true, sameSite: 'lax', secure: ctx.config.secure });
+      if (signup && !keep) req.log.info({ event: 'signup_password_dropped', userId: user.id }, 'sign-up confirmed without its password');
     }
     await startSession(ctx, req, reply, t.user_id);
     req.log.info({ event: 'login', userId: t.user_id, method: 'link' }, 'signed in');
@@ -185,11 +227,14 @@ export const authRoutes = (ctx: AppContext): FastifyPluginAsync => async (app) =
         subject: `Signing in to ${site.name}`,
         text: `Someone (hopefully you) tried to create an account with this address, which already has one.\n\nSign in with this link (it works once, within 15 minutes):\n\n${base}/login/link/${token}\n\nForgot your password? ${base}/reset\n`,
       });
+      // A proof of a password this account does not have: it keeps nothing (see provedSignup).
+      if (passwordHash) await setSignupCookie(reply, email, passwordHash);
       return sendHtml(personal(reply), CHECK_MAIL(site, email));
     }
     const user = await createUser(db, { email, passwordHash });
     // This link confirms the sign-up: it alone keeps the password chosen here (see POST /login/link).
     const token = await createAuthToken(db, user.id, 'signin', user.email);
+    if (passwordHash) await setSignupCookie(reply, email, passwordHash);
     mailInBackground(ctx, req, {
       to: user.email,
       subject: `Welcome to ${site.name}: confirm your address`,
