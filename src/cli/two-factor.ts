@@ -2,7 +2,7 @@ import type { Command } from './main.ts';
 import { loadConfig } from '../config.ts';
 import { openStore } from '../store/db.ts';
 import { findUserByEmail, normalizeEmail } from '../store/users.ts';
-import { getTotp, removeTotp, writeAudit } from '../store/newsroom.ts';
+import { getTotp, removeTotp, writeAudit, recoveryCodesLeft } from '../store/newsroom.ts';
 
 // Lockout recovery: an operator turns a staff member's two-factor sign-in off (a lost phone).
 // Admins are asked to set it up again at their next visit to /admin.
@@ -12,7 +12,7 @@ export const twoFactorCommand: Command = {
   usage: `masthead two-factor status <email>
 masthead two-factor reset <email>
 
-reset turns TOTP off for the account and ends the second factor of all its sessions; an admin
+reset turns TOTP off for the account (and its recovery codes) and ends the second factor of all its sessions; an admin
 sets it up again (with a new QR code) at the next visit to /admin. Recorded in the audit log.`,
   options: {},
   async run({ positionals }) {
@@ -32,7 +32,8 @@ sets it up again (with a new QR code) at the next visit to /admin. Recorded in t
       const totp = await getTotp(store.db, user.id);
       const on = Boolean(totp?.enabledAt);
       if (action === 'status') {
-        process.stdout.write(`${user.email} (${user.role}): two-factor sign-in ${on ? `on since ${totp!.enabledAt}` : 'off'}\n`);
+        const codes = on ? await recoveryCodesLeft(store.db, user.id) : null;
+        process.stdout.write(`${user.email} (${user.role}): two-factor sign-in ${on ? `on since ${totp!.enabledAt}, ${codes!.unused} of ${codes!.total} recovery codes unused` : 'off'}\n`);
         return 0;
       }
       await store.db.transaction().execute(async (trx) => {

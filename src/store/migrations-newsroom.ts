@@ -2,7 +2,8 @@ import { type CreateTableBuilder, type Kysely, type Migration } from 'kysely';
 import type { Dialect } from './db.ts';
 
 // Migration 0005_newsroom: the admin area's audit log, article revisions, and two-factor sign-in
-// for staff (TOTP secrets, and which sessions have passed the second factor).
+// for staff (TOTP secrets, and which sessions have passed the second factor); 0010_totp_recovery:
+// recovery codes for a lost phone.
 
 function withId<T extends string>(dialect: Dialect, t: CreateTableBuilder<T, never>): CreateTableBuilder<T, 'id'> {
   return dialect === 'postgres'
@@ -55,6 +56,19 @@ export function newsroomMigrations(dialect: Dialect): Record<string, Migration> 
         await db.schema.createTable('session_mfa')
           .addColumn('session_id', 'integer', (c) => c.primaryKey().references('sessions.id').onDelete('cascade'))
           .addColumn('verified_at', 'text', (c) => c.notNull())
+          .execute();
+      },
+    },
+    '0010_totp_recovery': {
+      async up(db: Kysely<any>) {
+        // One-time recovery codes for two-factor sign-in (a lost phone), stored as hashes; a used
+        // code keeps its row with used_at, so the settings page can say how many are left.
+        await db.schema.createTable('user_recovery_codes')
+          .addColumn('user_id', 'integer', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('code_hash', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('used_at', 'text')
+          .addPrimaryKeyConstraint('user_recovery_codes_pk', ['user_id', 'code_hash'])
           .execute();
       },
     },

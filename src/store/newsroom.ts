@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { DB } from './schema.ts';
 
@@ -97,10 +98,54 @@ export async function useTotpStep(db: Kysely<DB>, userId: number, step: number, 
   return Number(r.numUpdatedRows) === 1;
 }
 
-/** Turns TOTP off for a user; every session of theirs must pass the second factor again. */
+/** Turns TOTP off for a user (and its recovery codes); every session of theirs must pass the second factor again. */
 export async function removeTotp(db: Kysely<DB>, userId: number): Promise<void> {
   await db.deleteFrom('user_totp').where('user_id', '=', userId).execute();
+  await db.deleteFrom('user_recovery_codes').where('user_id', '=', userId).execute();
   await db.deleteFrom('session_mfa').where('session_id', 'in', (eb) => eb.selectFrom('sessions').select('id').where('user_id', '=', userId)).execute();
+}
+
+// Recovery codes: ten random codes of ten letters and digits ("k7m2p-q9xr4"), shown once, each
+// good for one sign-in instead of a code from the phone. Only their hashes are kept.
+
+export const RECOVERY_CODES = 10;
+const RECOVERY_ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789'; // no 0/o, 1/l/i
+
+const recoveryHash = (userId: number, code: string) => crypto.createHash('sha256').update(`${userId}:${code}`).digest('hex');
+
+/** "K7M2P Q9XR4", "k7m2p-q9xr4" → "k7m2pq9xr4"; anything else → null. */
+export function normalizeRecoveryCode(code: unknown): string | null {
+  if (typeof code !== 'string' || code.length > 40) return null;
+  const c = code.toLowerCase().replace(/[\s-]/g, '');
+  return c.length === 10 && [...c].every((ch) => RECOVERY_ALPHABET.includes(ch)) ? c : null;
+}
+
+/** New codes for a user, replacing any before (in the caller's transaction when given one); returned for showing once. */
+export async function replaceRecoveryCodes(db: Kysely<DB>, userId: number): Promise<string[]> {
+  const codes = Array.from({ length: RECOVERY_CODES }, () => {
+    const c = Array.from({ length: 10 }, () => RECOVERY_ALPHABET[crypto.randomInt(RECOVERY_ALPHABET.length)]).join('');
+    return `${c.slice(0, 5)}-${c.slice(5)}`;
+  });
+  const now = new Date().toISOString();
+  await db.deleteFrom('user_recovery_codes').where('user_id', '=', userId).execute();
+  await db.insertInto('user_recovery_codes').values(codes.map((c) => ({ user_id: userId, code_hash: recoveryHash(userId, normalizeRecoveryCode(c)!), created_at: now, used_at: null }))).execute();
+  return codes;
+}
+
+/** Uses up a recovery code: true once per code (two requests racing with it: one wins). */
+export async function useRecoveryCode(db: Kysely<DB>, userId: number, code: unknown): Promise<boolean> {
+  const c = normalizeRecoveryCode(code);
+  if (!c) return false;
+  const r = await db.updateTable('user_recovery_codes').set({ used_at: new Date().toISOString() })
+    .where('user_id', '=', userId).where('code_hash', '=', recoveryHash(userId, c)).where('used_at', 'is', null)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+/** How many recovery codes a user has, and how many are still unused. */
+export async function recoveryCodesLeft(db: Kysely<DB>, userId: number): Promise<{ total: number; unused: number }> {
+  const rows = await db.selectFrom('user_recovery_codes').select('used_at').where('user_id', '=', userId).execute();
+  return { total: rows.length, unused: rows.filter((r) => r.used_at === null).length };
 }
 
 export async function markSessionVerified(db: Kysely<DB>, sessionId: number): Promise<void> {

@@ -40,9 +40,18 @@ export interface SessionMfaTable {
   verified_at: string;
 }
 
+export interface UserRecoveryCodeTable {
+  user_id: number;
+  /** sha256 of "user id:code" (the codes are random, 50 bits each). */
+  code_hash: string;
+  created_at: string;
+  used_at: string | null;
+}
+
 export interface NewsroomTables {
   audit_log: AuditLogTable;
   article_revisions: ArticleRevisionTable;
   user_totp: UserTotpTable;
   session_mfa: SessionMfaTable;
+  user_recovery_codes: UserRecoveryCodeTable;
 }

@@ -186,7 +186,7 @@ async function signInAdmin(context: BrowserContext, atCode?: (page: Page) => Pro
     // The next time step: the current one may be used up already (codes work once).
     await page.fill('#code', currentTotpCode(adminSecret, Date.now() + 30_000));
   }
-  await Promise.all([page.waitForURL(`${base}/admin/audit`), page.locator('main form button[type=submit]').click()]);
+  await Promise.all([page.waitForURL(`${base}/admin/audit`), page.locator('main form:has(#code) button[type=submit]').click()]);
   return page;
 }
 

@@ -114,7 +114,7 @@ async function signInAdmin(context: BrowserContext): Promise<Page> {
   if (new URL(page.url()).pathname === '/admin/2fa/setup') secret = (await page.locator('#totp-secret').innerText()).replace(/\s/g, '');
   await page.fill('#code', currentTotpCode(secret));
   // After enrolment the settings page says it is on; later sign-ins go straight to /admin.
-  await Promise.all([page.waitForURL((u) => u.pathname === '/admin' || u.pathname === '/admin/2fa/settings'), page.locator('main form button[type=submit]').click()]);
+  await Promise.all([page.waitForURL((u) => u.pathname === '/admin' || u.pathname === '/admin/2fa/settings'), page.locator('main form:has(#code) button[type=submit]').click()]);
   return page;
 }
 

@@ -2,7 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { BrowserSession } from '../support/browser-session.ts';
-import { signInAs, secretOnPage } from './support.ts';
+import { signInAs, secretOnPage, STAFF_PASSWORD } from './support.ts';
 import { currentTotpCode } from '../../src/web/admin/totp.ts';
 import { audit } from '../../src/web/admin/shell.tsx';
 import { createContext } from '../../src/web/context.ts';
@@ -114,6 +114,64 @@ test('an admin must enrol in TOTP (QR code), then pass it in every new session; 
   assert.equal((await b2.get('/admin/audit')).statusCode, 200);
 });
 
+test('recovery codes: shown once, each passes the second factor once, new ones replace the old, one resets a lost phone', async () => {
+  const a = await signInAs(t, 'admin');
+  const settings = await a.browser.get('/admin/2fa/settings');
+  assert.match(settings.body, /You have no recovery codes yet/);
+  const made = await a.browser.post('/admin/2fa/recovery', {}, { from: '/admin/2fa/settings' });
+  assert.equal(made.statusCode, 200);
+  assert.equal(made.headers['cache-control'], 'private, no-store');
+  const codesIn = (html: string) => [...(/<ol class="recovery-codes" id="recovery-codes">(.*?)<\/ol>/s.exec(html)?.[1] ?? '').matchAll(/<code>([a-z2-9]{5}-[a-z2-9]{5})<\/code>/g)].map((m) => m[1]);
+  const codes = codesIn(made.body);
+  assert.equal(codes.length, 10);
+  assert.equal(new Set(codes).size, 10);
+  const stored = await t.store.db.selectFrom('user_recovery_codes').selectAll().where('user_id', '=', a.userId).execute();
+  assert.equal(stored.length, 10);
+  assert.ok(stored.every((r) => codes.every((c) => !r.code_hash.includes(c.replace('-', '')))), 'only hashes are kept');
+  assert.match((await a.browser.get('/admin/2fa/settings')).body, /10 of your 10 recovery codes are unused/);
+  assert.equal(codesIn((await a.browser.get('/admin/2fa/settings')).body).length, 0, 'never shown again');
+
+  const newSession = async () => {
+    const b = new BrowserSession(t.app);
+    await b.get('/login');
+    await b.post('/login', { email: a.email, password: STAFF_PASSWORD, next: '/admin' });
+    assert.equal((await b.get('/admin/audit')).headers.location, '/admin/2fa?next=%2Fadmin%2Faudit');
+    const page = await b.get('/admin/2fa?next=%2Fadmin%2Faudit');
+    assert.match(page.body, /Lost your phone\? Use a recovery code/);
+    return b;
+  };
+  // A lost phone: a recovery code (typed in capitals) passes the second factor once.
+  const b2 = await newSession();
+  const passed = await b2.post('/admin/2fa', { recovery: codes[0].toUpperCase() });
+  assert.equal(passed.statusCode, 303);
+  assert.equal(passed.headers.location, '/admin/2fa/settings?done=recovery');
+  assert.match((await b2.get(String(passed.headers.location))).body, /You signed in with a recovery code; 9 of them are left/);
+  assert.equal((await b2.get('/admin/audit')).statusCode, 200);
+  const b3 = await newSession();
+  const again = await b3.post('/admin/2fa', { recovery: codes[0] }, { from: '/admin/2fa' });
+  assert.equal(again.statusCode, 400);
+  assert.match(again.body, /That recovery code is not right, or it was used already/);
+  assert.equal((await b3.post('/admin/2fa', { recovery: codes[1].replace('-', ' ') }, { from: '/admin/2fa' })).statusCode, 303);
+  assert.match((await a.browser.get('/admin/2fa/settings')).body, /8 of your 10 recovery codes are unused/);
+
+  // New codes: the old ones stop working.
+  const fresh = codesIn((await a.browser.post('/admin/2fa/recovery', {}, { from: '/admin/2fa/settings' })).body);
+  assert.equal(fresh.length, 10);
+  const b4 = await newSession();
+  assert.equal((await b4.post('/admin/2fa', { recovery: codes[2] }, { from: '/admin/2fa' })).statusCode, 400);
+  assert.equal((await b4.post('/admin/2fa', { recovery: fresh[0] }, { from: '/admin/2fa' })).statusCode, 303);
+
+  // Reset with a recovery code (no phone): two-factor and its codes are gone, and an admin sets it up again.
+  const reset = await b4.post('/admin/2fa/reset', { recovery: fresh[1] }, { from: '/admin/2fa/settings' });
+  assert.equal(reset.statusCode, 303);
+  assert.equal(reset.headers.location, '/admin/2fa/setup');
+  assert.equal((await t.store.db.selectFrom('user_recovery_codes').selectAll().where('user_id', '=', a.userId).execute()).length, 0);
+  assert.equal(await t.store.db.selectFrom('user_totp').selectAll().where('user_id', '=', a.userId).executeTakeFirst(), undefined);
+  const logged = (await t.store.db.selectFrom('audit_log').select(['action', 'after_json']).where('user_id', '=', a.userId).orderBy('id').execute()).map((r) => r.action);
+  assert.deepEqual(logged.filter((x) => x !== 'auth.second_factor'), ['totp.enrol', 'totp.recovery_codes', 'totp.recovery_codes', 'totp.reset']);
+  assert.equal(logged.filter((x) => x === 'auth.second_factor').length, 3);
+});
+
 test('wrong codes are limited per account', async () => {
   const a = await signInAs(t, 'admin');
   const b2 = new BrowserSession(t.app);
@@ -153,14 +211,14 @@ test('an operator can reset a lost second factor from the command line; the admi
   assert.equal((await a.browser.get('/admin/audit')).statusCode, 200);
   const status = await runCli(['two-factor', 'status', a.email], t.env);
   assert.equal(status.code, 0, status.stderr);
-  assert.match(status.stdout, /two-factor sign-in on since/);
+  assert.match(status.stdout, /two-factor sign-in on since \S+, 0 of 0 recovery codes unused/);
   const r = await runCli(['two-factor', 'reset', a.email], t.env);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /must be set up again/);
   const again = await a.browser.get('/admin/audit');
   assert.equal(again.statusCode, 303);
   assert.equal((await a.browser.get(String(again.headers.location))).headers.location, '/admin/2fa/setup?next=%2Fadmin%2Faudit');
-  const logged = await t.store.db.selectFrom('audit_log').select(['user_email', 'action']).where('action', '=', 'totp.reset').execute();
+  const logged = await t.store.db.selectFrom('audit_log').select(['user_email', 'action']).where('action', '=', 'totp.reset').where('entity_id', '=', String(a.userId)).execute();
   assert.deepEqual(logged, [{ user_email: 'operator@localhost', action: 'totp.reset' }]);
   assert.equal((await runCli(['two-factor', 'reset', 'nobody@example.org'], t.env)).code, 1);
 });

@@ -2,12 +2,13 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.ts';
 import { AdminBarePage, AdminPage, audit, sendAdmin, staffState } from './shell.tsx';
 import { checkTotpCode, groupSecret, newTotpSecret, otpauthUri, qrDataUrl } from './totp.ts';
-import { getTotp, markSessionVerified, removeTotp, startTotpEnrolment, useTotpStep } from '../../store/newsroom.ts';
+import { getTotp, markSessionVerified, removeTotp, startTotpEnrolment, useTotpStep, replaceRecoveryCodes, useRecoveryCode, recoveryCodesLeft, RECOVERY_CODES } from '../../store/newsroom.ts';
 import { hitAndCheck } from '../../store/rate-limits.ts';
 import { safeNext } from '../session.ts';
 
 // Two-factor sign-in for staff: enrolment with a QR code, the code asked once per session (and
 // again after MFA_TTL_MS) before the admin area opens, and a reset that needs a current code.
+// Recovery codes (made on the settings page, shown once) stand in for the phone's code, once each.
 
 type Body = Record<string, string | undefined>;
 
@@ -27,6 +28,15 @@ function CodeField({ label = 'Six-digit code from your authenticator app' }: { l
     <>
       <label for="code">{label}</label>
       <input id="code" name="code" type="text" inputMode="numeric" autocomplete="one-time-code" pattern="[0-9 ]{6,7}" maxLength={7} required />
+    </>
+  );
+}
+
+function RecoveryField({ label = 'Recovery code' }: { label?: string }) {
+  return (
+    <>
+      <label for="recovery">{label}</label>
+      <input id="recovery" name="recovery" type="text" autocomplete="off" autocapitalize="none" spellcheck={false} maxLength={40} required />
     </>
   );
 }
@@ -62,7 +72,16 @@ export const twoFactorRoutes = (ctx: AppContext): FastifyPluginAsync => async (a
           <CodeField />
           <button class="btn" type="submit">Continue</button>
         </form>
-        <p class="meta">Lost your phone? The site's operator can turn two-factor sign-in off for your account (<code>masthead two-factor reset</code>); you then set it up again.</p>
+        <details class="recovery">
+          <summary>Lost your phone? Use a recovery code</summary>
+          <form method="post" action="/admin/2fa">
+            <input type="hidden" name="_csrf" value={reply.generateCsrf()} />
+            <input type="hidden" name="next" value={nextOf(req)} />
+            <RecoveryField label="One of your recovery codes (each works once)" />
+            <button class="btn" type="submit">Continue</button>
+          </form>
+        </details>
+        <p class="meta">No recovery codes either? The site's operator can turn two-factor sign-in off for your account (<code>masthead two-factor reset</code>); you then set it up again.</p>
       </AdminBarePage>
     ), status);
   }
@@ -83,7 +102,18 @@ export const twoFactorRoutes = (ctx: AppContext): FastifyPluginAsync => async (a
     const row = await getTotp(db, s.user.userId);
     if (!row?.enabledAt) return reply.redirect('/admin/2fa', 303);
     if (!(await attemptAllowed(req, reply, s.user.userId))) return reply;
-    const step = checkTotpCode(row.secret, (req.body as Body).code);
+    const b = req.body as Body;
+    if (b.recovery !== undefined) {
+      if (!(await useRecoveryCode(db, s.user.userId, b.recovery))) {
+        req.log.warn({ event: 'totp_failed', userId: s.user.userId, recovery: true }, 'wrong recovery code');
+        return verifyPage(req, reply, 'That recovery code is not right, or it was used already.', 400);
+      }
+      await markSessionVerified(db, s.user.sessionId);
+      await audit(ctx, req, { action: 'auth.second_factor', entity: 'user', entityId: s.user.userId, before: null, after: { session: s.user.sessionId, recoveryCode: true } });
+      req.log.info({ event: 'totp_passed', userId: s.user.userId, recovery: true }, 'second factor passed with a recovery code');
+      return reply.redirect('/admin/2fa/settings?done=recovery', 303);
+    }
+    const step = checkTotpCode(row.secret, b.code);
     if (step === null || !(await useTotpStep(db, s.user.userId, step))) {
       req.log.warn({ event: 'totp_failed', userId: s.user.userId }, 'wrong two-factor code');
       return verifyPage(req, reply, step === null ? 'That code is not right. Codes change every 30 seconds: enter the one your app shows now.' : 'That code was used already. Wait for the next one.', 400);
@@ -155,19 +185,35 @@ export const twoFactorRoutes = (ctx: AppContext): FastifyPluginAsync => async (a
     const s = staffState(req)!;
     if (s.needsFactor && !s.secondFactor) return reply.redirect('/admin/2fa?next=%2Fadmin%2F2fa%2Fsettings', 303);
     const done = (req.query as Body).done;
+    const codes = s.user.totpEnabled ? await recoveryCodesLeft(db, s.user.userId) : null;
+    const notice = done === 'on' ? 'Two-factor sign-in is on. Now make your recovery codes, for the day you lose your phone.'
+      : done === 'off' ? 'Two-factor sign-in is off.'
+      : done === 'recovery' ? `You signed in with a recovery code; ${codes?.unused ?? 0} of them are left. Lost your phone? Reset two-factor sign-in below with another recovery code, then set it up on the new phone.`
+      : null;
     return sendAdmin(reply, (
-      <AdminPage site={s.site} staff={s.user} csrf={reply.generateCsrf()} title="Two-factor sign-in" active="security"
-        notice={done === 'on' ? 'Two-factor sign-in is on.' : done === 'off' ? 'Two-factor sign-in is off.' : null}>
+      <AdminPage site={s.site} staff={s.user} csrf={reply.generateCsrf()} title="Two-factor sign-in" active="security" notice={notice}>
         <h1>Two-factor sign-in</h1>
         {s.user.totpEnabled ? (
           <>
             <p>Two-factor sign-in is <strong>on</strong>: each new session asks for a code from your authenticator app.</p>
+            <h2>Recovery codes</h2>
+            <p id="recovery-left">{codes!.total === 0 ? 'You have no recovery codes yet. ' : `${codes!.unused} of your ${codes!.total} recovery codes are unused. `}
+              Each one signs you in once without your phone. Keep them somewhere safe, apart from the phone (printed, or in a password manager).</p>
+            <form method="post" action="/admin/2fa/recovery">
+              <input type="hidden" name="_csrf" value={reply.generateCsrf()} />
+              <button class="btn" type="submit">{codes!.total === 0 ? 'Make recovery codes' : 'Make new recovery codes (the old ones stop working)'}</button>
+            </form>
             <h2>New phone?</h2>
-            <p>Reset it with a current code from your old app, then scan a new QR code.{s.user.role === 'admin' ? ' Administrators must set it up again right away.' : ''}</p>
+            <p>Reset it with a current code from your old app, or with a recovery code, then scan a new QR code.{s.user.role === 'admin' ? ' Administrators must set it up again right away.' : ''}</p>
             <form method="post" action="/admin/2fa/reset">
               <input type="hidden" name="_csrf" value={reply.generateCsrf()} />
               <CodeField label="Current six-digit code" />
               <button class="btn" type="submit">Reset two-factor sign-in</button>
+            </form>
+            <form method="post" action="/admin/2fa/reset">
+              <input type="hidden" name="_csrf" value={reply.generateCsrf()} />
+              <RecoveryField label="Or one of your recovery codes" />
+              <button class="btn" type="submit">Reset with a recovery code</button>
             </form>
           </>
         ) : (
@@ -186,8 +232,10 @@ export const twoFactorRoutes = (ctx: AppContext): FastifyPluginAsync => async (a
     const cur = await getTotp(db, s.user.userId);
     if (!cur?.enabledAt) return reply.redirect('/admin/2fa/settings', 303);
     if (!(await attemptAllowed(req, reply, s.user.userId))) return reply;
-    const step = checkTotpCode(cur.secret, (req.body as Body).code);
-    if (step === null || !(await useTotpStep(db, s.user.userId, step))) {
+    const b = req.body as Body;
+    const step = b.recovery !== undefined ? null : checkTotpCode(cur.secret, b.code);
+    const ok = b.recovery !== undefined ? await useRecoveryCode(db, s.user.userId, b.recovery) : step !== null && await useTotpStep(db, s.user.userId, step);
+    if (!ok) {
       reply.code(400);
       return sendAdmin(reply, (
         <AdminPage site={s.site} staff={s.user} csrf={reply.generateCsrf()} title="Two-factor sign-in" active="security" error="That code is not right: nothing was changed.">
@@ -201,5 +249,29 @@ export const twoFactorRoutes = (ctx: AppContext): FastifyPluginAsync => async (a
       await audit(ctx, req, { action: 'totp.reset', entity: 'user', entityId: s.user.userId, before: { totp: true }, after: { totp: false } }, trx);
     });
     return reply.redirect(s.user.role === 'admin' ? '/admin/2fa/setup' : '/admin/2fa/settings?done=off', 303);
+  });
+
+  // New recovery codes, shown once on this answer (never stored in the clear, never shown again).
+  app.post('/admin/2fa/recovery', async (req, reply) => {
+    const s = staffState(req)!;
+    if (!s.secondFactor) return reply.redirect('/admin/2fa', 303);
+    if (!(await getTotp(db, s.user.userId))?.enabledAt) return reply.redirect('/admin/2fa/settings', 303);
+    const codes = await db.transaction().execute(async (trx) => {
+      const before = await recoveryCodesLeft(trx, s.user.userId);
+      const made = await replaceRecoveryCodes(trx, s.user.userId);
+      await audit(ctx, req, { action: 'totp.recovery_codes', entity: 'user', entityId: s.user.userId, before: { codes: before.total, unused: before.unused }, after: { codes: made.length, unused: made.length } }, trx);
+      return made;
+    });
+    req.log.info({ event: 'totp_recovery_codes', userId: s.user.userId }, 'recovery codes made');
+    return sendAdmin(reply, (
+      <AdminPage site={s.site} staff={s.user} csrf={reply.generateCsrf()} title="Your recovery codes" active="security">
+        <h1>Your recovery codes</h1>
+        <p>Save these {RECOVERY_CODES} codes now: print them, or keep them in a password manager, apart from your phone. This page will not show them again. Each code signs you in once without your phone; any codes you had before no longer work.</p>
+        <ol class="recovery-codes" id="recovery-codes">
+          {codes.map((c) => <li><code>{c}</code></li>)}
+        </ol>
+        <p><a class="btn" href="/admin/2fa/settings">I have saved them</a></p>
+      </AdminPage>
+    ));
   });
 };
