@@ -7,6 +7,7 @@ import { createContext } from '../web/context.ts';
 import { buildApp } from '../web/app.ts';
 import { exclusively } from '../ops/exclusive.ts';
 import { drainAndClose } from '../ops/shutdown.ts';
+import { holdServeLock, ServeLockError } from '../store/serve-lock.ts';
 
 export const serveCommand: Command = {
   summary: 'Serve the site (and load the demo publication into an empty database).',
@@ -17,6 +18,16 @@ Environment: PORT (3000), HOST (0.0.0.0), DATA_DIR (./data), DATABASE_URL, BASE_
   options: { 'no-demo': { type: 'boolean' } },
   async run({ values }) {
     const config = loadConfig();
+    let releaseLock = () => {};
+    if (!config.databaseUrl) {
+      try {
+        releaseLock = holdServeLock(config.dataDir);
+      } catch (err) {
+        if (!(err instanceof ServeLockError)) throw err;
+        process.stderr.write(`masthead serve: ${err.message}\n`);
+        return 1;
+      }
+    }
     const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
     // Instances started together on an empty database: the first fills it, the others wait and find it full.
     await exclusively(store, 'seed', async () => {
@@ -37,6 +48,7 @@ Environment: PORT (3000), HOST (0.0.0.0), DATA_DIR (./data), DATABASE_URL, BASE_
       app.log.info({ signal }, 'shutting down');
       await drainAndClose(app);
       await store.close();
+      releaseLock();
       process.exit(0);
     };
     process.once('SIGTERM', () => void stop('SIGTERM'));
