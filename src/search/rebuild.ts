@@ -21,9 +21,16 @@ export async function rebuildSearchIndex(db: Kysely<any>, dialect: Dialect, raw?
     ? (await sql<{ indexdef: string }>`select indexdef from pg_indexes where indexname = 'search_docs_tsv'`.execute(kdb)).rows[0]?.indexdef
     : undefined;
   if (def) await sql`drop index search_docs_tsv`.execute(kdb);
-  await kdb.deleteFrom('search_docs').execute();
-  if (dialect === 'sqlite') await sql`delete from search_fts`.execute(kdb);
-  await kdb.deleteFrom('search_lexicon').execute();
+  if (dialect === 'postgres') {
+    // Emptied at once, in this transaction: deleting would leave every old row behind as a dead
+    // tuple (1.6 GB for 100,000 articles) until a vacuum. Dropping the index already locks the
+    // table, so readers wait the same either way.
+    await sql`truncate search_docs, search_lexicon`.execute(kdb);
+  } else {
+    await kdb.deleteFrom('search_docs').execute();
+    await sql`delete from search_fts`.execute(kdb);
+    await kdb.deleteFrom('search_lexicon').execute();
+  }
   const ids = (await kdb.selectFrom('articles').select('id').orderBy('id').execute()).map((r) => r.id);
   let done = 0;
   if (ids.length < WORKERS_FROM) {
