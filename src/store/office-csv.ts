@@ -81,11 +81,22 @@ interface ParsedRow {
   line: number;
   email: string;
   name: string | null;
+  /** The name cell was empty and empty cells clear (see parseSubscribersCsv). */
+  clearName: boolean;
   rateClass: RateClass | null;
   plan: Plan | null;
   startsAt: string | null;
   endsAt: string | null;
+  /** Values to store; null clears one (only when empty cells clear). */
   profile: Partial<Profile>;
+}
+
+export interface CsvImportOptions {
+  /**
+   * Empty cells clear what is stored, for the columns the file has (name and the profile's
+   * fields; never the e-mail, rate class or subscriptions). Otherwise they leave it as it is.
+   */
+  emptyClears?: boolean;
 }
 
 export interface ImportResult {
@@ -103,7 +114,7 @@ function headerName(h: string): string {
 }
 
 /** Reads and checks a CSV file without touching the database. Throws CsvImportError naming every bad line (up to a limit). */
-export function parseSubscribersCsv(content: Buffer | string): ParsedRow[] {
+export function parseSubscribersCsv(content: Buffer | string, opts: CsvImportOptions = {}): ParsedRow[] {
   const buf = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
   if (buf.length === 0) throw new CsvImportError([{ line: null, message: 'the file is empty' }]);
   if (buf.length > MAX_CSV_BYTES) throw new CsvImportError([{ line: null, message: `the file is larger than ${MAX_CSV_BYTES / 1048576} MB` }]);
@@ -159,7 +170,7 @@ export function parseSubscribersCsv(content: Buffer | string): ParsedRow[] {
       for (const [col, field] of Object.entries(PROFILE_COLUMN) as [Column, keyof Profile][]) {
         if (v[col] === undefined) continue;
         const val = cleanText(v[col], FIELD_MAX[field], col, field === 'notes');
-        if (val !== null) profile[field] = val;
+        if (val !== null || opts.emptyClears) profile[field] = val;
       }
       let email = (v.email ?? '').trim();
       if (email) {
@@ -191,7 +202,7 @@ export function parseSubscribersCsv(content: Buffer | string): ParsedRow[] {
         if (start.getTime() > end.getTime()) throw new InputError(`starts_on ${startsText} is after ends_on ${endsText}`);
         startsAt = start.toISOString();
       }
-      out.push({ line, email, name, rateClass: (rc || null) as RateClass | null, plan: (planText || null) as Plan | null, startsAt, endsAt, profile });
+      out.push({ line, email, name, clearName: name === null && opts.emptyClears === true && v.name !== undefined, rateClass: (rc || null) as RateClass | null, plan: (planText || null) as Plan | null, startsAt, endsAt, profile });
     } catch (err) {
       if (!(err instanceof InputError)) throw err;
       fail(err.message);
@@ -228,7 +239,7 @@ function profileOf(r: ProfileRow | undefined): Profile {
 
 /**
  * Applies checked rows in the caller's transaction: accounts are created or updated (empty
- * cells leave a value as it is), and a subscription is granted (source "import") unless one of
+ * cells leave a value as it is, or clear it when parsed with emptyClears), and a subscription is granted (source "import") unless one of
  * the same plan already reaches that day. Works in batches of CHUNK rows: a few statements per
  * batch, not per row.
  */
@@ -262,8 +273,9 @@ export async function applySubscriberRows(db: Kysely<DB>, rows: ParsedRow[]): Pr
       const isNew = isNewBatch.has(r.email);
       let changed = isNew;
       if (!isNew) {
-        const set: { name?: string; rate_class?: RateClass } = {};
+        const set: { name?: string | null; rate_class?: RateClass } = {};
         if (r.name !== null && r.name !== user.name) set.name = r.name;
+        if (r.clearName && user.name !== null) set.name = null;
         if (r.rateClass !== null && r.rateClass !== user.rate_class) set.rate_class = r.rateClass;
         if (Object.keys(set).length) {
           await updateUser(db, user.id, set);

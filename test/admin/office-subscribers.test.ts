@@ -215,6 +215,33 @@ test('CSV: export, import into an empty archive, export again: the same file; im
   }
 });
 
+test('CSV: empty cells leave values alone, unless the import is told that they clear them', async () => {
+  const e = `clear-${process.pid}@example.org`;
+  const imp = async (content: string, fields: Record<string, string> = {}) => {
+    await admin.browser.get('/admin/subscribers/import');
+    const res = await postFile(t, admin.browser, '/admin/subscribers/import', { name: 'edit.csv', content, type: 'text/csv' }, fields);
+    assert.equal(res.statusCode, 200, res.body.slice(0, 500));
+    return /id="import-result">\s*Imported ([^<]*)/.exec(res.body)?.[1] ?? '';
+  };
+  await imp(`email,name,rate_class,city,address_line2,notes\n${e},Rosa Parks,prisoner,Montgomery,Unit 4,"moved, ask first"\n`);
+  const stored = async () => {
+    const u = (await findUserByEmail(t.store.db, e))!;
+    const p = await t.store.db.selectFrom('subscriber_profiles').selectAll().where('user_id', '=', u.id).executeTakeFirstOrThrow();
+    return { name: u.name, rate_class: u.rate_class, city: p.city, address_line2: p.address_line2, notes: p.notes };
+  };
+  const full = { name: 'Rosa Parks', rate_class: 'prisoner', city: 'Montgomery', address_line2: 'Unit 4', notes: 'moved, ask first' };
+  assert.deepEqual(await stored(), full);
+  const edited = `email,name,rate_class,address_line2,notes\n${e},,,,\n`;
+  assert.match(await imp(edited), /0 changed, 1 unchanged/);
+  assert.deepEqual(await stored(), full, 'empty cells left everything as it was');
+  assert.match(await imp(edited, { empty_clears: 'on' }), /1 changed/);
+  // Cleared: the name and the file's profile columns; kept: the rate class, and the city (not in the file).
+  assert.deepEqual(await stored(), { name: null, rate_class: 'prisoner', city: 'Montgomery', address_line2: null, notes: null });
+  assert.match(await imp(edited, { empty_clears: 'on' }), /0 changed, 1 unchanged/, 'the same file again changes nothing');
+  const logged = await t.store.db.selectFrom('audit_log').select('after_json').where('action', '=', 'subscribers.import').orderBy('id', 'desc').limit(2).execute();
+  assert.deepEqual(logged.map((l) => JSON.parse(l.after_json!).emptyClears), [true, true]);
+});
+
 test('CSV: a file with bad lines imports nothing and names every bad line', async () => {
   const before = { users: await count('users'), ents: await count('entitlements'), profiles: await count('subscriber_profiles'), audit: await count('audit_log') };
   const file = [

@@ -347,12 +347,13 @@ export const officeSubscriberRoutes = (ctx: AppContext): FastifyPluginAsync => a
       const upload = uploads.get(req);
       if (!upload || !Buffer.isBuffer(content)) return importPage(req, reply, staff, { problems: [{ line: null, message: 'choose a CSV file to import' }] }, 400);
       try {
-        const rows = parseSubscribersCsv(content);
+        const emptyClears = str(bodyOf(req), 'empty_clears') === 'on';
+        const rows = parseSubscribersCsv(content, { emptyClears });
         const result = await db.transaction().execute(async (trx: Kysely<DB>) => {
           const r = await applySubscriberRows(trx, rows);
           await audit(ctx, req, {
             action: 'subscribers.import', entity: 'subscriber', entityId: null, before: null,
-            after: { file: upload.filename.slice(0, 200), bytes: content.length, rows: r.rows, created: r.created, updated: r.updated, unchanged: r.unchanged, granted: r.granted, userIds: r.userIds },
+            after: { file: upload.filename.slice(0, 200), bytes: content.length, emptyClears, rows: r.rows, created: r.created, updated: r.updated, unchanged: r.unchanged, granted: r.granted, userIds: r.userIds },
           }, trx);
           return r;
         });

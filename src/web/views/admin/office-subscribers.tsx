@@ -256,10 +256,14 @@ export function ImportCsvPage(p: Base & { problems: { line: number | null; messa
         <Csrf token={p.csrf} />
         <label for="csv-file">CSV file (UTF-8, at most {MAX_CSV_BYTES / 1048576} MB)</label>
         <input id="csv-file" name="file" type="file" accept=".csv,text/csv" required />
+        <p class="check">
+          <input id="empty-clears" name="empty_clears" type="checkbox" value="on" />
+          <label for="empty-clears">Empty cells clear what is stored (for the file's columns: name, address, prisoner number, facility, notes), as when a file exported here was edited</label>
+        </p>
         <button class="btn" type="submit">Import</button>
       </form>
       <h2>The columns</h2>
-      <p>The first line names the columns, in any order; only <code>email</code> is required (and may be empty on a line that has a <code>prisoner_number</code>). Empty cells leave what is stored as it is. The export has every column: <a href="/admin/subscribers/export.csv" download>export.csv</a>.</p>
+      <p>The first line names the columns, in any order; only <code>email</code> is required (and may be empty on a line that has a <code>prisoner_number</code>). Empty cells leave what is stored as it is, unless you tick “Empty cells clear what is stored”: then an empty cell clears that value (never the e-mail, the rate class or a subscription; columns the file does not have are left alone). The export has every column: <a href="/admin/subscribers/export.csv" download>export.csv</a>.</p>
       <ul>
         {CSV_COLUMNS.map((c) => <li><code>{c}</code>{COLUMN_HELP[c] ? `: ${COLUMN_HELP[c]}` : ''}</li>)}
       </ul>
