@@ -297,7 +297,7 @@ export async function flushSearchMisses(store: Store): Promise<void> {
 export const RARE_DF = 5_000;
 
 /** Whether every word of the query is rare enough for full relevance (see rank()). */
-async function allRare(df: Map<string, number>, parsed: ParsedQuery): Promise<boolean> {
+function allRare(df: Map<string, number>, parsed: ParsedQuery): boolean {
   const stems = positiveStems(parsed);
   if (!stems || !stems.length) return false;
   return stems.every((x) => (df.get(x) ?? 0) <= RARE_DF);
@@ -377,7 +377,7 @@ export async function searchArchive(store: Store, query: SearchQuery, viewer: Vi
   const engine = engineFor(store);
   const ranked = q.sort === 'relevance' && hasPositive(parsed);
   const df = await frequencies(store, parsed);
-  const rare = ranked && await allRare(df, parsed);
+  const rare = ranked && allRare(df, parsed);
   let share: number | null = null;
   if (store.dialect === 'postgres') {
     const total = await documentCount(store);

@@ -16,20 +16,23 @@ export function safeNext(next: unknown): string {
   }
 }
 
+/** Options of the site's own cookies: whole site, not for scripts, not sent by other sites' forms; Secure over HTTPS. */
+export function privateCookie(ctx: AppContext): { path: '/'; httpOnly: true; sameSite: 'lax'; secure: boolean } {
+  return { path: '/', httpOnly: true, sameSite: 'lax', secure: ctx.config.secure };
+}
+
 /** Signs the user in: a brand-new session token (never reuse one from before sign-in). */
 export async function startSession(ctx: AppContext, req: FastifyRequest, reply: FastifyReply, userId: number): Promise<void> {
   const old = req.cookies?.[sessionCookieName(ctx)];
   if (old) await deleteSession(ctx.store.db, old);
   const token = await createSession(ctx.store.db, userId, { userAgent: req.headers['user-agent'] ?? null, ip: req.ip });
-  reply.setCookie(sessionCookieName(ctx), token, {
-    path: '/', httpOnly: true, sameSite: 'lax', secure: ctx.config.secure, maxAge: Math.floor(SESSION_ABSOLUTE_MS / 1000),
-  });
+  reply.setCookie(sessionCookieName(ctx), token, { ...privateCookie(ctx), maxAge: Math.floor(SESSION_ABSOLUTE_MS / 1000) });
 }
 
 export async function endSession(ctx: AppContext, req: FastifyRequest, reply: FastifyReply): Promise<void> {
   const token = req.cookies?.[sessionCookieName(ctx)];
   if (token) await deleteSession(ctx.store.db, token);
-  reply.clearCookie(sessionCookieName(ctx), { path: '/', httpOnly: true, sameSite: 'lax', secure: ctx.config.secure });
+  reply.clearCookie(sessionCookieName(ctx), privateCookie(ctx));
 }
 
 /** Personal responses: never stored by any cache. */

@@ -3,7 +3,7 @@ import type { AppContext } from '../context.ts';
 import { renderPage, type Site } from '../views/layout.tsx';
 import { LoginPage, SignupPage, MessagePage, ConfirmPage, ResetRequestPage, NewPasswordFields } from '../views/account.tsx';
 import { sendHtml } from '../app.ts';
-import { safeNext, startSession, endSession, personal, mailInBackground } from '../session.ts';
+import { safeNext, startSession, endSession, personal, mailInBackground, privateCookie } from '../session.ts';
 import { findUserByEmail, createUser, isPlausibleEmail, normalizeEmail, createAuthToken, peekAuthToken, consumeAuthToken, updateUser, deleteAllSessions, findUser, revokeAuthTokens, MAIL_TOKEN_TTL_MS } from '../../store/users.ts';
 import { signingSecret, sign, safeEqual } from '../../auth/signing.ts';
 import { hashPassword, verifyPassword, passwordProblem } from '../../auth/passwords.ts';
@@ -48,9 +48,7 @@ export const authRoutes = (ctx: AppContext): FastifyPluginAsync => async (app) =
   }
   /** Sent after every sign-up with a password, also for a taken address (then proving nothing), so the answers stay alike. */
   async function setSignupCookie(reply: FastifyReply, email: string, passwordHash: string) {
-    reply.setCookie(signupCookie, await signupProof(email, passwordHash), {
-      path: '/', httpOnly: true, sameSite: 'lax', secure: ctx.config.secure, maxAge: Math.floor(MAIL_TOKEN_TTL_MS / 1000),
-    });
+    reply.setCookie(signupCookie, await signupProof(email, passwordHash), { ...privateCookie(ctx), maxAge: Math.floor(MAIL_TOKEN_TTL_MS / 1000) });
   }
   /** The unconfirmed sign-up, with a password, that this link confirms (see POST /login/link). */
   async function pendingSignup(t: { user_id: number; new_email: string | null }) {
@@ -175,7 +173,7 @@ export const authRoutes = (ctx: AppContext): FastifyPluginAsync => async (app) =
       const typed = body(req).password;
       const keep = signup !== null && ((await provedSignup(req, signup)) || (Boolean(typed) && await verifyPassword(signup.password_hash, typed!)));
       await updateUser(db, user.id, { email_verified_at: new Date().toISOString(), ...(keep ? {} : { password_hash: null }) });
-      if (signup) reply.clearCookie(signupCookie, { path: '/', httpOnly: true, sameSite: 'lax', secure: ctx.config.secure });
+      if (signup) reply.clearCookie(signupCookie, privateCookie(ctx));
       if (signup && !keep) req.log.info({ event: 'signup_password_dropped', userId: user.id }, 'sign-up confirmed without its password');
     }
     await startSession(ctx, req, reply, t.user_id);
