@@ -296,19 +296,19 @@ test('the monthly meter counts reads on both instances together', { skip: SKIP }
   assert.ok(!fullText((await c.get(b.url, `/articles/${z.slug}`)).body, z));
 });
 
-test('sign-in attempts are limited across both instances behind nginx', { skip: SKIP }, async () => {
+test('sign-in attempts are limited across both instances', { skip: SKIP }, async () => {
   const email = await reader();
   const c = new Client(nginx.url);
-  const upstreams = new Set<string>();
   const statuses: number[] = [];
   // LIMITS.loginFailAccount: 10 failures an hour per account, whichever instance counts them.
+  // The attempts alternate between the instances by hand: nginx's round robin cannot be relied on
+  // for that (each worker keeps its own turn, and a form's GET and POST take one turn each).
   for (let i = 0; i < 11; i++) {
-    const res = await c.submit(nginx.url, nginx.url, '/login', '/login', { email, password: `wrong ${i}` });
+    const at = i % 2 ? b : a;
+    const res = await c.submit(at.url, at.url, '/login', '/login', { email, password: `wrong ${i}` });
     statuses.push(res.status);
-    upstreams.add(res.headers.get('x-upstream') ?? '?');
   }
-  assert.deepEqual(statuses, [...Array(10).fill(401), 429]);
-  assert.deepEqual([...upstreams].sort(), [`127.0.0.1:${a.port}`, `127.0.0.1:${b.port}`].sort(), 'nginx spread the attempts over both');
+  assert.deepEqual(statuses, [...Array(10).fill(401), 429], 'five failures on A and five on B lock the account on both');
   // The right password is refused too while the account is locked, on the other instance as well.
   for (const i of [a, b]) assert.equal((await new Client(nginx.url).submit(i.url, i.url, '/login', '/login', { email, password: PASSWORD })).status, 429);
 });
