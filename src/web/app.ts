@@ -9,6 +9,7 @@ import { articleRoutes } from './routes/articles.ts';
 import { issueRoutes } from './routes/issues.ts';
 import { termRoutes } from './routes/terms.ts';
 import { citeRoutes } from './routes/cite.ts';
+import { oembedRoutes } from './routes/oembed.ts';
 import { feedRoutes } from './routes/feeds.ts';
 import { sitemapRoutes } from './routes/sitemaps.ts';
 import { apiArticleRoutes } from './routes/api-articles.ts';
@@ -164,6 +165,7 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
   await app.register(termRoutes(ctx));
   await app.register(citeRoutes(ctx));
   await app.register(feedRoutes(ctx));
+  await app.register(oembedRoutes(ctx));
   await app.register(sitemapRoutes(ctx));
   await app.register(apiArticleRoutes(ctx));
   await app.register(authRoutes(ctx));

@@ -63,6 +63,8 @@ function routesFor(a: NonNullable<Awaited<ReturnType<typeof getArticle>>>): stri
     `/articles/${slug}.json`, `/articles/${slug}/amp`, `/articles/${slug}/print`, `/articles/${slug}/print?full=1`,
     `/api/v1/articles/${slug}/text`, `/api/v1/articles/${slug}/text?part=2`, `/api/v1/articles/${slug}/pdf`, `/api/v1/articles/${slug}/packet.pdf`,
   ];
+  const address = encodeURIComponent(`http://masthead.test/articles/${a.slug}`);
+  routes.push(`/oembed?url=${address}`, `/oembed?url=${address}&format=xml`, `/oembed?url=${address}&format=json&full=1`);
   for (const x of a.topics) routes.push(`/topics/${x.slug}`);
   for (const x of a.places) routes.push(`/${x.kind === 'state' ? 'states' : 'countries'}/${x.slug}`);
   for (const x of a.sources) routes.push(`/sources/${x.slug}`);
@@ -115,7 +117,7 @@ test('no premium text past the teaser on any route, for any anonymous viewer', a
         // Nobody here may download premium articles or issues: no PDF bytes at all (a string
         // search could not see text inside compressed PDF streams).
         if (/\/(pdf|packet\.pdf)(\?|$)/.test(url)) assert.ok(!String(res.headers['content-type']).includes('application/pdf'), `${method} ${url} as ${v.name} got a PDF`);
-        if (v.personal && res.statusCode === 200 && !url.startsWith('/feed') && !url.startsWith('/sitemap') && url !== '/robots.txt' && url !== '/healthz') {
+        if (v.personal && res.statusCode === 200 && !url.startsWith('/feed') && !url.startsWith('/sitemap') && !url.startsWith('/oembed') && url !== '/robots.txt' && url !== '/healthz') {
           assert.match(String(res.headers['cache-control']), /private, no-store/, `${url} as ${v.name} is personal`);
         }
         const leak = findLeak(res.body + '\n' + JSON.stringify(res.headers), all);

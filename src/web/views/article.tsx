@@ -1,4 +1,5 @@
 import type { ArticleView } from '../../present/article.ts';
+import { oembedLinks } from '../../present/oembed.ts';
 import { Layout, type Site, longDate, monthYear, issuePath } from './layout.tsx';
 import { AccessBadge } from './parts.tsx';
 import { canDownloadArticle, ANONYMOUS, type Viewer } from '../../domain/access.ts';
@@ -132,7 +133,7 @@ export function ArticlePage({ a, site, viewer }: { a: ArticleView; site: Site; v
   const exportBase = `/api/v1/articles/${encodeURIComponent(a.slug)}/citation?format=`;
   const places = a.places;
   return (
-    <Layout site={site} head={{ title: `${a.title} | ${site.name}`, description: articleDescription(a), path: a.url, meta: articleMeta(a, site), jsonLd: articleJsonLd(a, site) }}>
+    <Layout site={site} head={{ title: `${a.title} | ${site.name}`, description: articleDescription(a), path: a.url, meta: articleMeta(a, site), jsonLd: articleJsonLd(a, site), alternates: oembedLinks(site, a.url, a.title) }}>
       <article class="story">
         {a.issue ? (
           <p class="crumbs">
