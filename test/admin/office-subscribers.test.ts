@@ -373,7 +373,9 @@ test('the print mailing list of an issue: CSV, a PDF with one label per subscrib
 });
 
 test('institutions and gift codes: added, changed and audited from the admin', async () => {
-  await admin.browser.get('/admin/institutions');
+  const list = await admin.browser.get('/admin/institutions');
+  // The EZproxy database stanza for this site, for libraries that read through EZproxy.
+  assert.ok(list.body.includes('<pre><code>Title Prison Legal News\nURL http://masthead.test/\nHJ masthead.test\nDJ masthead.test</code></pre>'), 'EZproxy stanza');
   const bad = await admin.browser.post('/admin/institutions', { name: 'State Law Library', note: '', ranges: '192.0.2.0/24\n10.0.0.0/4\nnot-an-ip' });
   assert.equal(bad.statusCode, 400);
   assert.match(bad.body, /“10\.0\.0\.0\/4”/);

@@ -53,3 +53,25 @@ test('behind a trusted proxy the forwarded address counts, IPv4 and IPv6', async
   // Pages for one institution are never served to another reader from the cache.
   assert.ok(!(await t.app.inject({ url: SEED })).body.includes(GATED));
 });
+
+test('a library behind EZproxy: its readers read, search and download as the institution, whatever address EZproxy forwards', async () => {
+  // The library registers its EZproxy server's outgoing address. EZproxy may pass on the
+  // patron's own address in X-Forwarded-For; our nginx appends EZproxy's. Only the trusted
+  // proxy's view counts: the reader is EZproxy, so the library, not the patron's address.
+  const { t, inst } = await appWith({ TRUST_PROXY: '127.0.0.1' }, ['198.51.100.7']);
+  const viaEzproxy = { 'x-forwarded-for': '203.0.113.50, 198.51.100.7', 'user-agent': 'Mozilla/5.0 (patron browser)' };
+  const page = await t.app.inject({ url: SEED, headers: viaEzproxy });
+  assert.ok(page.body.includes(GATED));
+  assert.match(page.body, /Access provided by Harlan County Law Library/);
+  const search = await t.app.inject({ url: `/api/v1/search?q=${encodeURIComponent('"immigration detainees"')}`, headers: viaEzproxy });
+  assert.ok(search.json().items.some((i: { snippet_html: string }) => /detainees/.test(i.snippet_html)), 'full-text snippets');
+  const pdf = await t.app.inject({ url: `/api/v1${SEED}/pdf`, headers: viaEzproxy });
+  assert.equal(pdf.statusCode, 200);
+  assert.match(String(pdf.headers['content-type']), /application\/pdf/);
+  // The patron's own address is not the library's: without EZproxy, the teaser.
+  assert.ok(!(await t.app.inject({ url: SEED, headers: { 'x-forwarded-for': '203.0.113.50' } })).body.includes(GATED));
+  // Forms posted through EZproxy's rewritten host come from another site, and are refused.
+  const login = await t.app.inject({ method: 'POST', url: '/login', payload: 'email=a%40b.org&password=x', headers: { ...viaEzproxy, 'content-type': 'application/x-www-form-urlencoded', origin: 'https://masthead-test.ezproxy.library.example' } });
+  assert.equal(login.statusCode, 403);
+  assert.equal((await usageReport(t.store.db, inst.id, 1)).at(-1)?.views, 1, 'the page view is counted for the library');
+});

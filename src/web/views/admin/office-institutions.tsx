@@ -34,6 +34,10 @@ export function InstitutionsPage(p: Base & { items: InstitutionListing[]; form: 
           </table>
         </div>
       ) : <p>No institutions yet.</p>}
+      <h2 id="ezproxy">Libraries that use EZproxy</h2>
+      <p>A library whose readers come through its EZproxy server adds that server's outgoing address as a range (ask the library for it). Its readers then read premium articles as the institution, and their views are counted here. The library's EZproxy administrator adds this database stanza to EZproxy's configuration:</p>
+      <pre><code>{ezproxyStanza(p.site)}</code></pre>
+      <p class="hint">Reading, searching and downloads work through EZproxy. Signing in and other forms do not (they are refused as coming from another site), and are not needed: the institution is recognised by address.</p>
       <h2 id="new-inst">Add an institution</h2>
       <ErrorList title="Not added" errors={p.errors} />
       <form method="post" action="/admin/institutions" aria-labelledby="new-inst">
@@ -45,6 +49,13 @@ export function InstitutionsPage(p: Base & { items: InstitutionListing[]; form: 
       </form>
     </AdminPage>
   );
+}
+
+/** The EZproxy database stanza for this site (OCLC's format: Title, URL, HJ host, DJ domain). */
+export function ezproxyStanza(site: Site): string {
+  const base = new URL(site.baseUrl);
+  const host = base.hostname;
+  return [`Title ${site.name}`, `URL ${base.origin}${base.pathname.replace(/\/*$/, '/')}`, `HJ ${host}`, `DJ ${host}`].join('\n');
 }
 
 function RangesField({ id, value }: { id: string; value: string }) {
