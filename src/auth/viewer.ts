@@ -8,8 +8,16 @@ import { institutionForIp } from '../store/institutions.ts';
 // Nothing else counts: no user agent, referrer or forwarded header unlocks anything (the
 // address comes from X-Forwarded-For only when the proxy is in TRUST_PROXY; Fastify decides).
 
+/**
+ * The name of one of the site's own cookies: `__Host-x` over HTTPS (the browser then keeps it
+ * Secure, for this host only and for the whole site), `masthead_x` over plain HTTP.
+ */
+export function cookieName(ctx: AppContext, base: 'session' | 'csrf' | 'signup'): string {
+  return ctx.config.secure ? `__Host-${base}` : `masthead_${base}`;
+}
+
 export function sessionCookieName(ctx: AppContext): string {
-  return ctx.config.secure ? '__Host-session' : 'masthead_session';
+  return cookieName(ctx, 'session');
 }
 
 export interface ResolvedViewer {

@@ -30,7 +30,7 @@ import { staffGate } from './admin/shell.tsx';
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
 import fastifyCsrf from '@fastify/csrf-protection';
-import { resolveViewer } from '../auth/viewer.ts';
+import { cookieName, resolveViewer } from '../auth/viewer.ts';
 import type { SessionInfo } from '../store/users.ts';
 import { requestIdGenerator } from '../ops/request-id.ts';
 import { isDraining } from '../ops/shutdown.ts';
@@ -90,7 +90,7 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
   await app.register(fastifyCookie);
   await app.register(fastifyFormbody, { bodyLimit: 64 * 1024 });
   await app.register(fastifyCsrf, {
-    cookieKey: ctx.config.secure ? '__Host-csrf' : 'masthead_csrf',
+    cookieKey: cookieName(ctx, 'csrf'),
     cookieOpts: { path: '/', sameSite: 'lax', httpOnly: true, secure: ctx.config.secure },
     getToken: (req) => (req.body as Record<string, string> | undefined)?._csrf ?? (req.headers['x-csrf-token'] as string | undefined),
   });

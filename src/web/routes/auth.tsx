@@ -6,6 +6,7 @@ import { sendHtml } from '../app.ts';
 import { safeNext, startSession, endSession, personal, mailInBackground, privateCookie } from '../session.ts';
 import { findUserByEmail, createUser, isPlausibleEmail, normalizeEmail, createAuthToken, peekAuthToken, consumeAuthToken, updateUser, deleteAllSessions, findUser, revokeAuthTokens, MAIL_TOKEN_TTL_MS } from '../../store/users.ts';
 import { signingSecret, sign, safeEqual } from '../../auth/signing.ts';
+import { cookieName } from '../../auth/viewer.ts';
 import { hashPassword, verifyPassword, passwordProblem } from '../../auth/passwords.ts';
 import { hitAndCheck, takeHits, refundHits, LIMITS } from '../../store/rate-limits.ts';
 import { countSignInFailure } from '../../ops/metrics.ts';
@@ -40,7 +41,7 @@ export const authRoutes = (ctx: AppContext): FastifyPluginAsync => async (app) =
   // the browser that signed up carries a proof of it (this cookie), any other browser must type
   // the password again. Someone who never signed up and opens the welcome mail of a sign-up made
   // in their name confirms the address without it, and the stranger's password is dropped.
-  const signupCookie = ctx.config.secure ? '__Host-signup' : 'masthead_signup';
+  const signupCookie = cookieName(ctx, 'signup');
   const signupProof = async (email: string, passwordHash: string) => sign(await signingSecret(db), `signup:${email}:${passwordHash}`);
   async function provedSignup(req: FastifyRequest, user: { email: string; password_hash: string | null }): Promise<boolean> {
     const cookie = req.cookies?.[signupCookie];
