@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { parseSealingKeys } from './auth/sealing.ts';
 
 /** Settings come from the environment; every one has a safe default. */
 export interface Config {
@@ -25,6 +26,8 @@ export interface Config {
   textPartLimit: number;
   /** Served over HTTPS (BASE_URL is https): cookies get Secure and the __Host- prefix. */
   secure: boolean;
+  /** TOTP_KEY: keys that seal two-factor keys in the database (the first seals, all open); empty: kept in the clear. */
+  totpKeys: Buffer[];
   stripe: { secretKey: string; webhookSecret: string | null; apiBase: string | null; prices: { digital: string | null; 'print-digital': string | null } } | null;
 }
 
@@ -58,6 +61,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dailyDownloadLimit: positiveInt(env, 'DAILY_DOWNLOAD_LIMIT', 100),
     textPartLimit: positiveInt(env, 'TEXT_PART_LIMIT', 2000, 100),
     secure: baseUrl.startsWith('https://'),
+    totpKeys: parseSealingKeys(env.TOTP_KEY),
     stripe,
   };
 }

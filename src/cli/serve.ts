@@ -8,13 +8,14 @@ import { buildApp } from '../web/app.ts';
 import { exclusively } from '../ops/exclusive.ts';
 import { drainAndClose } from '../ops/shutdown.ts';
 import { holdServeLock, ServeLockError } from '../store/serve-lock.ts';
+import { sealTotpSecrets } from '../store/newsroom.ts';
 
 export const serveCommand: Command = {
   summary: 'Serve the site (and load the demo publication into an empty database).',
   usage: `masthead serve [--no-demo]
 
   --no-demo   start with an empty archive instead of loading the demo publication
-Environment: PORT (3000), HOST (0.0.0.0), DATA_DIR (./data), DATABASE_URL, BASE_URL, TRUST_PROXY, LOG_LEVEL`,
+Environment: PORT (3000), HOST (0.0.0.0), DATA_DIR (./data), DATABASE_URL, BASE_URL, TRUST_PROXY, TOTP_KEY, LOG_LEVEL`,
   options: { 'no-demo': { type: 'boolean' } },
   async run({ values }) {
     const config = loadConfig();
@@ -39,6 +40,10 @@ Environment: PORT (3000), HOST (0.0.0.0), DATA_DIR (./data), DATABASE_URL, BASE_
       }
     });
     const app = await buildApp(createContext(store, config), { logger: { level: config.logLevel } });
+    // Two-factor keys under the first TOTP_KEY key (sealed when in the clear, resealed after a key change).
+    const sealing = await sealTotpSecrets(store.db, config.totpKeys);
+    if (sealing.sealed || sealing.resealed) app.log.info({ event: 'totp_sealed', ...sealing }, 'two-factor keys sealed with TOTP_KEY');
+    if (sealing.unreadable) app.log.error({ event: 'totp_key_problem', ...sealing }, `${sealing.unreadable} two-factor key(s) are sealed with a key TOTP_KEY does not hold: those staff members pass two-factor sign-in only with recovery codes until TOTP_KEY is put right`);
     // The mail queue's worker (sends queued mail, queues digests); stopped before the store closes.
     const mailWorker = (await import('../mail/queue.ts')).startMailWorker(store, config, app.log);
     app.addHook('onClose', async () => mailWorker?.stop());

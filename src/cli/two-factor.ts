@@ -29,11 +29,14 @@ sets it up again (with a new QR code) at the next visit to /admin. Recorded in t
         process.stderr.write(`masthead two-factor: no account with the address ${rawEmail}\n`);
         return 1;
       }
-      const totp = await getTotp(store.db, user.id);
+      const totp = await getTotp(store.db, user.id, config.totpKeys);
       const on = Boolean(totp?.enabledAt);
       if (action === 'status') {
         const codes = on ? await recoveryCodesLeft(store.db, user.id) : null;
-        process.stdout.write(`${user.email} (${user.role}): two-factor sign-in ${on ? `on since ${totp!.enabledAt}, ${codes!.unused} of ${codes!.total} recovery codes unused` : 'off'}\n`);
+        const key = !totp ? '' : totp.problem === 'no-key' ? '; its key is sealed and TOTP_KEY is not set'
+          : totp.problem === 'wrong-key' ? '; its key is sealed with a key TOTP_KEY does not hold'
+          : config.totpKeys.length ? '' : '; its key is stored in the clear (set TOTP_KEY to seal it)';
+        process.stdout.write(`${user.email} (${user.role}): two-factor sign-in ${on ? `on since ${totp!.enabledAt}, ${codes!.unused} of ${codes!.total} recovery codes unused${key}` : 'off'}\n`);
         return 0;
       }
       await store.db.transaction().execute(async (trx) => {

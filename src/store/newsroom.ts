@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { DB } from './schema.ts';
+import { isSealed, keyId, open, seal, sealedWith } from '../auth/sealing.ts';
 
 // The newsroom's own tables: audit log, two-factor sign-in, article revisions.
 
@@ -61,26 +62,68 @@ export async function listAudit(db: Kysely<DB>, opts: { limit: number; offset: n
 // ---------------------------------------------------------------- two-factor sign-in (TOTP)
 
 export interface TotpRow {
-  secret: string;
+  /** The key (base32), or null when it is sealed and TOTP_KEY cannot open it (see `problem`). */
+  secret: string | null;
+  problem: 'no-key' | 'wrong-key' | null;
   enabledAt: string | null;
   lastStep: number | null;
 }
 
-export async function getTotp(db: Kysely<DB>, userId: number): Promise<TotpRow | null> {
+/** A user's two-factor key, opened with the TOTP_KEY keys when it is sealed. */
+export async function getTotp(db: Kysely<DB>, userId: number, keys: Buffer[]): Promise<TotpRow | null> {
   const r = await db.selectFrom('user_totp').select(['secret', 'enabled_at', 'last_step']).where('user_id', '=', userId).executeTakeFirst();
-  return r ? { secret: r.secret, enabledAt: r.enabled_at, lastStep: r.last_step === null ? null : Number(r.last_step) } : null;
+  if (!r) return null;
+  const opened = open(keys, r.secret, totpContext(userId));
+  return { secret: opened.ok ? opened.value : null, problem: opened.ok ? null : opened.problem, enabledAt: r.enabled_at, lastStep: r.last_step === null ? null : Number(r.last_step) };
+}
+
+function totpContext(userId: number): string {
+  return `user_totp:${userId}`;
 }
 
 /** Starts (or restarts) an enrolment: a new secret that is not in force until a code confirms it. Never replaces one in force. */
-export async function startTotpEnrolment(db: Kysely<DB>, userId: number, secret: string): Promise<boolean> {
+export async function startTotpEnrolment(db: Kysely<DB>, userId: number, secret: string, keys: Buffer[]): Promise<boolean> {
   const now = new Date().toISOString();
+  const stored = keys.length ? seal(keys[0], secret, totpContext(userId)) : secret;
   return db.transaction().execute(async (trx) => {
     const cur = await trx.selectFrom('user_totp').select('enabled_at').where('user_id', '=', userId).executeTakeFirst();
     if (cur?.enabled_at) return false;
-    if (cur) await trx.updateTable('user_totp').set({ secret, created_at: now, last_step: null }).where('user_id', '=', userId).execute();
-    else await trx.insertInto('user_totp').values({ user_id: userId, secret, created_at: now, enabled_at: null, last_step: null }).execute();
+    if (cur) await trx.updateTable('user_totp').set({ secret: stored, created_at: now, last_step: null }).where('user_id', '=', userId).execute();
+    else await trx.insertInto('user_totp').values({ user_id: userId, secret: stored, created_at: now, enabled_at: null, last_step: null }).execute();
     return true;
   });
+}
+
+export interface SealReport {
+  /** Keys that were in the clear and are now sealed. */
+  sealed: number;
+  /** Keys sealed with an older TOTP_KEY key, now sealed with the first. */
+  resealed: number;
+  /** Sealed keys that TOTP_KEY cannot open (missing or wrong key): their owners need recovery codes or a reset. */
+  unreadable: number;
+}
+
+/**
+ * Brings every stored two-factor key under the first TOTP_KEY key (run by `masthead serve` at
+ * start). Each row is changed only if it still holds what was read, so instances starting
+ * together, or an enrolment at the same moment, lose nothing. Without keys nothing changes.
+ */
+export async function sealTotpSecrets(db: Kysely<DB>, keys: Buffer[]): Promise<SealReport> {
+  const report: SealReport = { sealed: 0, resealed: 0, unreadable: 0 };
+  const rows = await db.selectFrom('user_totp').select(['user_id', 'secret']).execute();
+  for (const r of rows) {
+    const userId = Number(r.user_id);
+    const opened = open(keys, r.secret, totpContext(userId));
+    if (!opened.ok) {
+      report.unreadable++;
+      continue;
+    }
+    if (keys.length === 0 || sealedWith(r.secret) === keyId(keys[0])) continue;
+    const res = await db.updateTable('user_totp').set({ secret: seal(keys[0], opened.value, totpContext(userId)) })
+      .where('user_id', '=', userId).where('secret', '=', r.secret).executeTakeFirst();
+    if (Number(res.numUpdatedRows) === 1) report[isSealed(r.secret) ? 'resealed' : 'sealed']++;
+  }
+  return report;
 }
 
 /**

@@ -43,6 +43,15 @@ function RecoveryField({ label = 'Recovery code' }: { label?: string }) {
 
 export const twoFactorRoutes = (ctx: AppContext): FastifyPluginAsync => async (app) => {
   const db = ctx.store.db;
+  const keys = ctx.config.totpKeys;
+
+  /** The stored key is sealed and TOTP_KEY cannot open it: said plainly, logged for the operator. */
+  function keyProblem(req: FastifyRequest, problem: 'no-key' | 'wrong-key' | null): string {
+    req.log.error({ event: 'totp_key_problem', problem }, problem === 'no-key'
+      ? 'a two-factor key is sealed but TOTP_KEY is not set'
+      : 'a two-factor key is sealed with a key TOTP_KEY does not hold');
+    return "Codes from your app cannot be checked right now: this server's TOTP_KEY setting is missing or wrong, and the site's operator has been told. Use a recovery code meanwhile.";
+  }
 
   /** Counts an attempt; false (and the answer sent) when there were too many. */
   async function attemptAllowed(req: FastifyRequest, reply: FastifyReply, userId: number): Promise<boolean> {
@@ -99,7 +108,7 @@ export const twoFactorRoutes = (ctx: AppContext): FastifyPluginAsync => async (a
 
   app.post('/admin/2fa', async (req, reply) => {
     const s = staffState(req)!;
-    const row = await getTotp(db, s.user.userId);
+    const row = await getTotp(db, s.user.userId, keys);
     if (!row?.enabledAt) return reply.redirect('/admin/2fa', 303);
     if (!(await attemptAllowed(req, reply, s.user.userId))) return reply;
     const b = req.body as Body;
@@ -113,6 +122,7 @@ export const twoFactorRoutes = (ctx: AppContext): FastifyPluginAsync => async (a
       req.log.info({ event: 'totp_passed', userId: s.user.userId, recovery: true }, 'second factor passed with a recovery code');
       return reply.redirect('/admin/2fa/settings?done=recovery', 303);
     }
+    if (row.secret === null) return verifyPage(req, reply, keyProblem(req, row.problem), 503);
     const step = checkTotpCode(row.secret, b.code);
     if (step === null || !(await useTotpStep(db, s.user.userId, step))) {
       req.log.warn({ event: 'totp_failed', userId: s.user.userId }, 'wrong two-factor code');
@@ -155,20 +165,22 @@ export const twoFactorRoutes = (ctx: AppContext): FastifyPluginAsync => async (a
     const s = staffState(req)!;
     // Two-factor already in force: a new key only through the reset, which asks for a code.
     if (s.user.totpEnabled) return reply.redirect('/admin/2fa/settings', 303);
-    const cur = await getTotp(db, s.user.userId);
+    const cur = await getTotp(db, s.user.userId, keys);
     let secret = cur && !cur.enabledAt ? cur.secret : null;
     const pendingSince = cur ? (await db.selectFrom('user_totp').select('created_at').where('user_id', '=', s.user.userId).executeTakeFirst())?.created_at : null;
     if (!secret || !pendingSince || Date.now() - Date.parse(pendingSince) > PENDING_MS) {
       secret = newTotpSecret();
-      if (!(await startTotpEnrolment(db, s.user.userId, secret))) return reply.redirect('/admin/2fa/settings', 303);
+      if (!(await startTotpEnrolment(db, s.user.userId, secret, keys))) return reply.redirect('/admin/2fa/settings', 303);
     }
     return setupPage(req, reply, secret, null);
   });
 
   app.post('/admin/2fa/setup', async (req, reply) => {
     const s = staffState(req)!;
-    const cur = await getTotp(db, s.user.userId);
+    const cur = await getTotp(db, s.user.userId, keys);
     if (!cur || cur.enabledAt) return reply.redirect('/admin/2fa/settings', 303);
+    // A pending key TOTP_KEY cannot open (the setting changed meanwhile): start again with a new one.
+    if (cur.secret === null) return reply.redirect('/admin/2fa/setup', 303);
     if (!(await attemptAllowed(req, reply, s.user.userId))) return reply;
     const step = checkTotpCode(cur.secret, (req.body as Body).code);
     if (step === null || !(await useTotpStep(db, s.user.userId, step, true))) {
@@ -229,11 +241,20 @@ export const twoFactorRoutes = (ctx: AppContext): FastifyPluginAsync => async (a
   app.post('/admin/2fa/reset', async (req, reply) => {
     const s = staffState(req)!;
     if (!s.secondFactor) return reply.redirect('/admin/2fa', 303);
-    const cur = await getTotp(db, s.user.userId);
+    const cur = await getTotp(db, s.user.userId, keys);
     if (!cur?.enabledAt) return reply.redirect('/admin/2fa/settings', 303);
     if (!(await attemptAllowed(req, reply, s.user.userId))) return reply;
     const b = req.body as Body;
-    const step = b.recovery !== undefined ? null : checkTotpCode(cur.secret, b.code);
+    if (b.recovery === undefined && cur.secret === null) {
+      reply.code(503);
+      return sendAdmin(reply, (
+        <AdminPage site={s.site} staff={s.user} csrf={reply.generateCsrf()} title="Two-factor sign-in" active="security" error={`${keyProblem(req, cur.problem)} Nothing was changed.`}>
+          <h1>Two-factor sign-in</h1>
+          <p><a href="/admin/2fa/settings">Back</a></p>
+        </AdminPage>
+      ), 503);
+    }
+    const step = b.recovery !== undefined || cur.secret === null ? null : checkTotpCode(cur.secret, b.code);
     const ok = b.recovery !== undefined ? await useRecoveryCode(db, s.user.userId, b.recovery) : step !== null && await useTotpStep(db, s.user.userId, step);
     if (!ok) {
       reply.code(400);
@@ -255,7 +276,7 @@ export const twoFactorRoutes = (ctx: AppContext): FastifyPluginAsync => async (a
   app.post('/admin/2fa/recovery', async (req, reply) => {
     const s = staffState(req)!;
     if (!s.secondFactor) return reply.redirect('/admin/2fa', 303);
-    if (!(await getTotp(db, s.user.userId))?.enabledAt) return reply.redirect('/admin/2fa/settings', 303);
+    if (!(await getTotp(db, s.user.userId, keys))?.enabledAt) return reply.redirect('/admin/2fa/settings', 303);
     const codes = await db.transaction().execute(async (trx) => {
       const before = await recoveryCodesLeft(trx, s.user.userId);
       const made = await replaceRecoveryCodes(trx, s.user.userId);
