@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import pino from 'pino';
 import type { Command } from './main.ts';
 import { loadConfig } from '../config.ts';
@@ -6,11 +8,12 @@ import { getPublication, findPublication } from '../store/issues.ts';
 import { unsuppressAddress } from '../store/follows.ts';
 import { MailWorker, mailSettings, queueCounts, requeue } from '../mail/queue.ts';
 import { runDigests, queueIssueMail } from '../mail/digests.ts';
+import { processBounces, splitMailbox, type BounceVerdict } from '../mail/bounces.ts';
 
 // `masthead mail …` (the queue: run a worker, queue digests, status, requeue) and
 // `masthead issue-mail YYYY-MM` (queue an issue's table of contents for every subscriber).
 
-const MAIL_USAGE = `masthead mail <work|digests|status|requeue|unsuppress> [options]
+const MAIL_USAGE = `masthead mail <work|digests|status|requeue|unsuppress|bounces> [options]
 
   work [--until-empty] [--no-digests]
                  send queued mail (and queue digests every MAIL_DIGEST_INTERVAL_SECONDS) until
@@ -24,6 +27,12 @@ const MAIL_USAGE = `masthead mail <work|digests|status|requeue|unsuppress> [opti
                  had the message: it may have been delivered) or that failed
   unsuppress <address>
                  mail an address that bounced again
+  bounces <file|dir|-> [--json]
+                 read bounce reports (delivery status notifications) that came back by mail:
+                 one message, an mbox, a Maildir or a directory of messages, or standard input
+                 (for an alias such as  bounces: "|masthead mail bounces -"). An address is
+                 suppressed when the report is permanent (5.1.x) and names a mail this site
+                 sent to it. Reading the same reports again changes nothing.
 
 Environment: SMTP_URL, MAIL_FROM, MAIL_RATE (mails/second across all instances, default 10),
 MAIL_CONCURRENCY (8), MAIL_MAX_ATTEMPTS (8), MAIL_RETRY_BASE_SECONDS (60), MAIL_LEASE_SECONDS (120),
@@ -36,6 +45,22 @@ every subscriber with a current subscription who has not turned the issue mail o
 again reaches only subscribers who were not mailed yet. The worker (\`masthead serve\` or
 \`masthead mail work\`) sends them.`;
 
+/** The messages at a path: standard input (-), a Maildir (new/ and cur/), a directory of messages, or a file (an mbox or one message). */
+function readMessages(at: string): string[] {
+  if (at === '-') return splitMailbox(fs.readFileSync(0, 'utf8'));
+  if (!fs.statSync(at).isDirectory()) return splitMailbox(fs.readFileSync(at, 'utf8'));
+  const isMaildir = ['new', 'cur'].some((d) => fs.existsSync(path.join(at, d)));
+  const dirs = isMaildir ? ['new', 'cur'].map((d) => path.join(at, d)).filter((d) => fs.existsSync(d)) : [at];
+  const out: string[] = [];
+  for (const d of dirs) {
+    for (const name of fs.readdirSync(d).sort()) {
+      const file = path.join(d, name);
+      if (!name.startsWith('.') && fs.statSync(file).isFile()) out.push(...splitMailbox(fs.readFileSync(file, 'utf8')));
+    }
+  }
+  return out;
+}
+
 async function withStore<T>(fn: (store: Store, config: ReturnType<typeof loadConfig>) => Promise<T>): Promise<T> {
   const config = loadConfig();
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
@@ -47,7 +72,7 @@ async function withStore<T>(fn: (store: Store, config: ReturnType<typeof loadCon
 }
 
 export const mailCommand: Command = {
-  summary: 'The mail queue: run a worker, queue digests, status, requeue.',
+  summary: 'The mail queue: run a worker, queue digests, status, requeue, read bounce reports.',
   usage: MAIL_USAGE,
   options: {
     'until-empty': { type: 'boolean' },
@@ -112,6 +137,27 @@ export const mailCommand: Command = {
         return withStore(async (store) => {
           const ok = await unsuppressAddress(store.db, rest[0]);
           process.stdout.write(ok ? `${rest[0]} will be mailed again\n` : `${rest[0]} was not suppressed\n`);
+          return 0;
+        });
+      }
+      case 'bounces': {
+        if (rest.length !== 1) return usage('name one file, directory or - (standard input)');
+        let messages: string[];
+        try {
+          messages = readMessages(rest[0]);
+        } catch (err) {
+          process.stderr.write(`masthead mail bounces: cannot read ${rest[0]}: ${(err as Error).message}\n`);
+          return 1;
+        }
+        return withStore(async (store) => {
+          const run = await processBounces(store.db, messages);
+          if (values.json) {
+            process.stdout.write(`${JSON.stringify(run)}\n`);
+            return 0;
+          }
+          for (const o of run.outcomes) process.stdout.write(`${o.address} ${o.status || '-'}: ${o.verdict}${o.mailId !== null ? ` (mail ${o.mailId})` : ''}\n`);
+          const n = (v: BounceVerdict) => run.outcomes.filter((o) => o.verdict === v).length;
+          process.stdout.write(`${run.messages} message${run.messages === 1 ? '' : 's'}: ${n('suppressed')} address${n('suppressed') === 1 ? '' : 'es'} suppressed, ${n('already suppressed')} already suppressed, ${n('not permanent')} not permanent, ${n('not a mail we sent to that address')} not matching a mail we sent; ${run.notReports} not a bounce report\n`);
           return 0;
         });
       }
