@@ -56,8 +56,9 @@ test('behind a trusted proxy the forwarded address counts, IPv4 and IPv6', async
 
 test('a library behind EZproxy: its readers read, search and download as the institution, whatever address EZproxy forwards', async () => {
   // The library registers its EZproxy server's outgoing address. EZproxy may pass on the
-  // patron's own address in X-Forwarded-For; our nginx appends EZproxy's. Only the trusted
-  // proxy's view counts: the reader is EZproxy, so the library, not the patron's address.
+  // patron's own address in X-Forwarded-For; the shipped nginx config overwrites it, a proxy
+  // that appends instead adds EZproxy's after it. Either way only the hop the trusted proxy saw
+  // counts: the reader is EZproxy, so the library, not the patron's address.
   const { t, inst } = await appWith({ TRUST_PROXY: '127.0.0.1' }, ['198.51.100.7']);
   const viaEzproxy = { 'x-forwarded-for': '203.0.113.50, 198.51.100.7', 'user-agent': 'Mozilla/5.0 (patron browser)' };
   const page = await t.app.inject({ url: SEED, headers: viaEzproxy });
