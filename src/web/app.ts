@@ -129,8 +129,10 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
   });
   app.addHook('preValidation', refuseNulInput);
   app.addHook('onResponse', async (req, reply) => observeRequest(req.method, req.routeOptions.url, reply.statusCode, reply.elapsedTime / 1000));
+  // Served over HTTPS (BASE_URL): browsers are told to come back over HTTPS only, for a year.
+  const headers: Record<string, string> = ctx.config.secure ? { ...SECURITY_HEADERS, 'strict-transport-security': 'max-age=31536000' } : SECURITY_HEADERS;
   app.addHook('onSend', async (_req, reply, payload) => {
-    for (const [k, v] of Object.entries(SECURITY_HEADERS)) if (!reply.hasHeader(k)) reply.header(k, v);
+    for (const [k, v] of Object.entries(headers)) if (!reply.hasHeader(k)) reply.header(k, v);
     return payload;
   });
 

@@ -1,9 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { TEST_DB, createTestDatabase, type TestDatabase } from '../support/db.ts';
@@ -11,15 +8,12 @@ import { startSmtp, linkIn, type TestSmtp } from '../support/smtp.ts';
 import { findLeak, premiumArticles, type PremiumArticle } from '../support/leaks.ts';
 import { createUser, grantEntitlement } from '../../src/store/users.ts';
 import { hashPassword } from '../../src/auth/passwords.ts';
+import { NGINX, freePort, startInstance, startNginx, waitFor, type Instance, type Nginx } from '../support/serving.ts';
 
 // Several instances behind nginx on one PostgreSQL database, as ops/nginx/masthead.conf runs them:
 // two real `masthead serve` processes and a real nginx, all on loopback. Nothing that matters may
 // live in one process: a session, a rate-limit count, a meter count or a sign-in link made by
 // one instance works on the other, and stopping an instance under traffic fails no request.
-
-const ROOT = path.resolve(import.meta.dirname, '../..');
-const BIN = path.join(ROOT, 'bin/masthead.mjs');
-const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => fs.existsSync(p)) ?? null;
 
 function skipReason(): string | false {
   if (TEST_DB !== 'postgres') return 'several instances need PostgreSQL (SQLite is one process by design): run with --db=postgres';
@@ -31,115 +25,6 @@ if (SKIP) process.stdout.write(`# instances.test.ts skipped: ${SKIP}\n`);
 
 const PASSWORD = 'correct horse battery';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitFor(url: string, timeoutMs: number, child?: Instance): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  let last = '';
-  while (Date.now() < until) {
-    if (child && child.exitCode() !== null) throw new Error(`${child.name} exited with ${child.exitCode()}:\n${child.output()}`);
-    try {
-      const res = await fetch(url);
-      if (res.status === 200) return;
-      last = `${res.status} ${await res.text()}`;
-    } catch (err) {
-      last = (err as Error).message;
-    }
-    await sleep(100);
-  }
-  throw new Error(`${url} not ready within ${timeoutMs} ms: ${last}${child ? `\n${child.output()}` : ''}`);
-}
-
-interface Instance {
-  name: string;
-  port: number;
-  url: string;
-  proc: ChildProcess;
-  exitCode(): number | null;
-  exited: Promise<number | null>;
-  output(): string;
-}
-
-function startInstance(name: string, port: number, env: Record<string, string>): Instance {
-  const proc = spawn(process.execPath, [BIN, 'serve'], {
-    cwd: ROOT,
-    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', TRUST_PROXY: '127.0.0.1', LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  proc.stdout!.on('data', (d) => (out += d));
-  proc.stderr!.on('data', (d) => (out += d));
-  let code: number | null = null;
-  const exited = new Promise<number | null>((resolve) => proc.on('exit', (c, sig) => {
-    code = c ?? (sig ? 128 : -1);
-    resolve(code);
-  }));
-  return { name, port, url: `http://127.0.0.1:${port}`, proc, exitCode: () => code, exited, output: () => out.slice(-4000) };
-}
-
-interface Nginx {
-  port: number;
-  url: string;
-  proc: ChildProcess;
-  dir: string;
-  log(): string;
-}
-
-/** nginx in the foreground with ops/nginx/masthead.conf, its ports and paths swapped for test ones. */
-async function startNginx(port: number, upstreams: number[]): Promise<Nginx> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'masthead-nginx-'));
-  fs.chmodSync(dir, 0o755);
-  for (const d of ['logs', 'tmp', 'conf.d']) fs.mkdirSync(path.join(dir, d), { mode: 0o755 });
-  let site = fs.readFileSync(path.join(ROOT, 'ops/nginx/masthead.conf'), 'utf8');
-  const swap = (from: RegExp, to: string) => {
-    assert.match(site, from, `ops/nginx/masthead.conf no longer has ${from}`);
-    site = site.replace(from, to);
-  };
-  swap(/server 127\.0\.0\.1:3001 /, `server 127.0.0.1:${upstreams[0]} `);
-  swap(/server 127\.0\.0\.1:3002 /, `server 127.0.0.1:${upstreams[1]} `);
-  swap(/listen 80;/, `listen 127.0.0.1:${port};`);
-  swap(/access_log \/var\/log\/nginx\/masthead\.access\.log/, `access_log ${dir}/logs/access.log`);
-  fs.writeFileSync(path.join(dir, 'conf.d/masthead.conf'), site);
-  const temp = (name: string) => `${name}_temp_path ${dir}/tmp/${name};`;
-  fs.writeFileSync(path.join(dir, 'nginx.conf'), `
-${process.getuid?.() === 0 ? 'user root;' : ''}
-daemon off;
-worker_processes 2;
-pid ${dir}/nginx.pid;
-error_log ${dir}/logs/error.log warn;
-events { worker_connections 1024; }
-http {
-  ${temp('client_body')} ${temp('proxy')} ${temp('fastcgi')} ${temp('uwsgi')} ${temp('scgi')}
-  # For the test only: which instance answered.
-  add_header X-Upstream $upstream_addr always;
-  include ${dir}/conf.d/masthead.conf;
-}
-`);
-  const check = spawnSync(NGINX!, ['-t', '-p', dir, '-c', path.join(dir, 'nginx.conf')], { encoding: 'utf8' });
-  assert.equal(check.status, 0, `nginx -t: ${check.stderr}`);
-  const proc = spawn(NGINX!, ['-p', dir, '-c', path.join(dir, 'nginx.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
-  const url = `http://127.0.0.1:${port}`;
-  const log = () => {
-    try {
-      return fs.readFileSync(path.join(dir, 'logs/error.log'), 'utf8').slice(-4000);
-    } catch {
-      return '';
-    }
-  };
-  // /healthz answers from either instance once nginx listens.
-  await waitFor(`${url}/healthz`, 10_000);
-  return { port, url, proc, dir, log };
-}
 
 /** A browser of sorts over fetch: a cookie jar, forms with the page's CSRF token, no redirects followed. */
 class Client {
