@@ -2,9 +2,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import axe from 'axe-core';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { createTestApp, type TestApp } from '../support/app.ts';
-import { CHROME_PATH, CHROME_FLAGS, skipWithoutChromium } from '../support/chromium.ts';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { createTestApp, listenOnLoopback, type TestApp } from '../support/app.ts';
+import { launchChromium, skipWithoutChromium } from '../support/chromium.ts';
+import { runAxe, describeViolations, watchErrors } from '../support/axe.ts';
 import { createUser } from '../../src/store/users.ts';
 import { hashPassword } from '../../src/auth/passwords.ts';
 import { currentTotpCode } from '../../src/web/admin/totp.ts';
@@ -18,7 +19,6 @@ const skip = skipWithoutChromium('admin browser tests');
 const SEED_FILE = path.resolve(import.meta.dirname, '../../fixtures/seed-pln-bukele.txt');
 const SEED_TITLE = 'Salvadoran President’s Dark Secret Allegedly Behind Deal to Hold Deported Migrants in “Mega” Prison';
 const PASSWORD = 'a long editor password';
-const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'];
 
 let t: TestApp;
 let browser: Browser;
@@ -31,14 +31,11 @@ const adminEmail = 'admin@newsroom.example';
 before(async () => {
   if (skip) return;
   t = await createTestApp();
-  await t.app.listen({ port: 0, host: '127.0.0.1' });
-  const addr = t.app.server.address();
-  assert.ok(addr && typeof addr === 'object');
-  base = `http://127.0.0.1:${addr.port}`;
+  base = await listenOnLoopback(t);
   const hash = await hashPassword(PASSWORD);
   await createUser(t.store.db, { email: editorEmail, passwordHash: hash, role: 'editor', verified: true });
   await createUser(t.store.db, { email: adminEmail, passwordHash: hash, role: 'admin', verified: true });
-  browser = await chromium.launch({ executablePath: CHROME_PATH, args: CHROME_FLAGS });
+  browser = await launchChromium();
 });
 
 after(async () => {
@@ -46,15 +43,6 @@ after(async () => {
   await t?.cleanup();
 });
 
-/** Collects what the browser logs as errors (CSP violations, failed scripts). */
-function watch(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(m.text());
-  });
-  page.on('pageerror', (e) => errors.push(e.message));
-  return errors;
-}
 
 async function signIn(page: Page, email: string, next: string): Promise<void> {
   await page.goto(`${base}/login?next=${encodeURIComponent(next)}`);
@@ -70,7 +58,7 @@ function utcInput(d: Date): string {
 test('an editor imports the seed, fixes the 2015 finding, places and schedules it, and it goes live', { skip, timeout: 120_000 }, async () => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
-  const errors = watch(page);
+  const errors = watchErrors(page);
   try {
     await signIn(page, editorEmail, '/admin/import');
     assert.equal(new URL(page.url()).pathname, '/admin/import');
@@ -154,24 +142,8 @@ test('the editor works without JavaScript: the Preview button renders on the ser
   }
 });
 
-interface Violation {
-  id: string;
-  impact?: string | null;
-  help: string;
-  nodes: { target: unknown[]; failureSummary?: string }[];
-}
 
-async function runAxe(page: Page): Promise<Violation[]> {
-  return page.evaluate(async (tags) => {
-    const w = window as unknown as { axe: typeof axe };
-    const r = await w.axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] });
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target, failureSummary: n.failureSummary })) }));
-  }, AXE_TAGS);
-}
 
-function describe(violations: Violation[]): string {
-  return violations.map((v) => `  ${v.id} (${v.impact}): ${v.help}\n` + v.nodes.slice(0, 5).map((n) => `    ${JSON.stringify(n.target)}${n.failureSummary ? ' — ' + n.failureSummary.replace(/\s+/g, ' ') : ''}`).join('\n')).join('\n');
-}
 
 /** Signs the admin in with password and TOTP (enrolling the first time); `atCode` sees the code page first. */
 async function signInAdmin(context: BrowserContext, atCode?: (page: Page) => Promise<void>): Promise<Page> {
@@ -212,9 +184,9 @@ test('axe-core: no serious or critical violations on the admin pages, at 1280 an
       const page = await signInAdmin(context, async (codePage) => {
         // The two-factor pages themselves, before the admin is through.
         const v = (await runAxe(codePage)).filter((x) => x.impact === 'serious' || x.impact === 'critical');
-        assert.equal(v.length, 0, `axe on ${new URL(codePage.url()).pathname} (${vp.name}):\n${describe(v)}`);
+        assert.equal(v.length, 0, `axe on ${new URL(codePage.url()).pathname} (${vp.name}):\n${describeViolations(v)}`);
       });
-      const errors = watch(page);
+      const errors = watchErrors(page);
       for (const url of pages) {
         await tt.test(`${url} (${vp.name})`, async () => {
           errors.length = 0;
@@ -222,8 +194,8 @@ test('axe-core: no serious or critical violations on the admin pages, at 1280 an
           assert.equal(res?.status(), 200, url);
           const all = await runAxe(page);
           const bad = all.filter((x) => x.impact === 'serious' || x.impact === 'critical');
-          assert.equal(bad.length, 0, `axe on ${url} (${vp.name}):\n${describe(bad)}`);
-          if (all.length) process.stdout.write(`# axe (minor/moderate) on ${url} ${vp.name}:\n${describe(all)}\n`);
+          assert.equal(bad.length, 0, `axe on ${url} (${vp.name}):\n${describeViolations(bad)}`);
+          if (all.length) process.stdout.write(`# axe (minor/moderate) on ${url} ${vp.name}:\n${describeViolations(all)}\n`);
           assert.deepEqual(errors, [], `the browser logged errors on ${url}`);
           const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
           assert.ok(scrollWidth <= vp.width, `${url} is ${scrollWidth}px wide in a ${vp.width}px window`);
@@ -236,7 +208,7 @@ test('axe-core: no serious or critical violations on the admin pages, at 1280 an
         await Promise.all([page.waitForURL(`${base}/admin/import`), page.click('form[action="/admin/import"] button[type=submit]')]);
         await page.getByRole('heading', { name: 'Import preview' }).waitFor();
         const bad = (await runAxe(page)).filter((x) => x.impact === 'serious' || x.impact === 'critical');
-        assert.equal(bad.length, 0, `axe on the import preview (${vp.name}):\n${describe(bad)}`);
+        assert.equal(bad.length, 0, `axe on the import preview (${vp.name}):\n${describeViolations(bad)}`);
         const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
         assert.ok(scrollWidth <= vp.width, `the import preview is ${scrollWidth}px wide`);
       });
@@ -253,7 +225,7 @@ test('axe-core: no serious or critical violations on the admin pages, at 1280 an
     assert.equal(new URL(page.url()).pathname, '/admin/2fa/setup');
     assert.ok(await page.locator('img.qr').isVisible());
     const bad = (await runAxe(page)).filter((x) => x.impact === 'serious' || x.impact === 'critical');
-    assert.equal(bad.length, 0, `axe on /admin/2fa/setup:\n${describe(bad)}`);
+    assert.equal(bad.length, 0, `axe on /admin/2fa/setup:\n${describeViolations(bad)}`);
   } finally {
     await context.close();
   }

@@ -1,9 +1,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import axe from 'axe-core';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { createTestApp, type TestApp } from '../support/app.ts';
-import { CHROME_PATH, CHROME_FLAGS, skipWithoutChromium } from '../support/chromium.ts';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { createTestApp, listenOnLoopback, type TestApp } from '../support/app.ts';
+import { launchChromium, skipWithoutChromium } from '../support/chromium.ts';
+import { runAxe, describeViolations, watchErrors } from '../support/axe.ts';
 import { createUser, grantEntitlement } from '../../src/store/users.ts';
 import { hashPassword } from '../../src/auth/passwords.ts';
 import { currentTotpCode } from '../../src/web/admin/totp.ts';
@@ -17,7 +18,6 @@ import { createGiftCode } from '../../src/store/gifts.ts';
 
 const skip = skipWithoutChromium('office accessibility tests');
 const PASSWORD = 'a long office password';
-const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'];
 const PNG_1X1 = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
 
 let t: TestApp;
@@ -30,10 +30,7 @@ const ids = { issue: 0, subscriber: 0, institution: 0 };
 before(async () => {
   if (skip) return;
   t = await createTestApp();
-  await t.app.listen({ port: 0, host: '127.0.0.1' });
-  const addr = t.app.server.address();
-  assert.ok(addr && typeof addr === 'object');
-  base = `http://127.0.0.1:${addr.port}`;
+  base = await listenOnLoopback(t);
   await createUser(t.store.db, { email: adminEmail, passwordHash: await hashPassword(PASSWORD), role: 'admin', verified: true });
   const db = t.store.db;
   // Something to show on every page: an issue with a cover and warnings, subscribers, views.
@@ -54,7 +51,7 @@ before(async () => {
   await recordInstitutionView(db, inst.id);
   ids.institution = inst.id;
   await createGiftCode(db, { plan: 'digital', days: 365, note: 'book fair' });
-  browser = await chromium.launch({ executablePath: CHROME_PATH, args: CHROME_FLAGS });
+  browser = await launchChromium();
 });
 
 after(async () => {
@@ -62,33 +59,9 @@ after(async () => {
   await t?.cleanup();
 });
 
-interface Violation {
-  id: string;
-  impact?: string | null;
-  help: string;
-  nodes: { target: unknown[]; failureSummary?: string }[];
-}
 
-async function runAxe(page: Page): Promise<Violation[]> {
-  return page.evaluate(async (tags) => {
-    const w = window as unknown as { axe: typeof axe };
-    const r = await w.axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] });
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target, failureSummary: n.failureSummary })) }));
-  }, AXE_TAGS);
-}
 
-function describe(violations: Violation[]): string {
-  return violations.map((v) => `  ${v.id} (${v.impact}): ${v.help}\n` + v.nodes.slice(0, 5).map((n) => `    ${JSON.stringify(n.target)}${n.failureSummary ? ' — ' + n.failureSummary.replace(/\s+/g, ' ') : ''}`).join('\n')).join('\n');
-}
 
-function watch(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(m.text());
-  });
-  page.on('pageerror', (e) => errors.push(e.message));
-  return errors;
-}
 
 type StorageState = Awaited<ReturnType<BrowserContext['storageState']>>;
 /** The signed-in admin's cookies, once through two-factor sign-in (codes work once, so sign in once). */
@@ -136,12 +109,12 @@ test('axe-core: no serious or critical violations on the office pages, at 1280 a
   for (const vp of [{ name: 'desktop', width: 1280, height: 900 }, { name: 'phone, 320px', width: 320, height: 640 }]) {
     const { context, page } = await adminContext(vp);
     try {
-      const errors = watch(page);
+      const errors = watchErrors(page);
       const check = async (label: string) => {
         const all = await runAxe(page);
         const bad = all.filter((x) => x.impact === 'serious' || x.impact === 'critical');
-        assert.equal(bad.length, 0, `axe on ${label} (${vp.name}):\n${describe(bad)}`);
-        if (all.length) process.stdout.write(`# axe (minor/moderate) on ${label} ${vp.name}:\n${describe(all)}\n`);
+        assert.equal(bad.length, 0, `axe on ${label} (${vp.name}):\n${describeViolations(bad)}`);
+        if (all.length) process.stdout.write(`# axe (minor/moderate) on ${label} ${vp.name}:\n${describeViolations(all)}\n`);
         // A refused form answers 400: the browser logs that status, which is expected.
         assert.deepEqual(errors.filter((e) => !/status of 400 \(Bad Request\)/.test(e)), [], `the browser logged errors on ${label}`);
         const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);

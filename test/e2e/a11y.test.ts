@@ -1,9 +1,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import axe from 'axe-core';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { createTestApp, type TestApp } from '../support/app.ts';
-import { CHROME_PATH, CHROME_FLAGS, skipWithoutChromium } from '../support/chromium.ts';
+import type { Browser, Page } from 'playwright-core';
+import { createTestApp, listenOnLoopback, type TestApp } from '../support/app.ts';
+import { launchChromium, skipWithoutChromium } from '../support/chromium.ts';
+import { runAxe, describeViolations } from '../support/axe.ts';
 
 // Accessibility in a real browser: axe-core (WCAG 2.0–2.2 A/AA and best practices) on every kind
 // of reader page, at a desktop and a phone width; the pages read without JavaScript; the print
@@ -12,7 +13,6 @@ import { CHROME_PATH, CHROME_FLAGS, skipWithoutChromium } from '../support/chrom
 
 const skip = skipWithoutChromium('browser accessibility tests');
 
-const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'];
 const VIEWPORTS = [
   { name: 'desktop', width: 1280, height: 900 },
   // WCAG 1.4.10 (reflow): usable at 320 CSS pixels wide without scrolling sideways.
@@ -31,18 +31,14 @@ let topicPath: string;
 before(async () => {
   if (skip) return;
   t = await createTestApp();
-  await t.app.listen({ port: 0, host: '127.0.0.1' });
-  const addr = t.app.server.address();
-  assert.ok(addr && typeof addr === 'object');
-  base = `http://127.0.0.1:${addr.port}`;
+  base = await listenOnLoopback(t);
   const list = (await t.app.inject({ url: '/api/v1/articles?limit=100' })).json() as { items: { slug: string; access: string }[] };
   const free = list.items.find((a) => a.access === 'free');
   assert.ok(free, 'the demo has a free article');
   freePath = `/articles/${encodeURIComponent(free.slug)}`;
   const topic = await t.store.db.selectFrom('topics').select('slug').orderBy('id').executeTakeFirstOrThrow();
   topicPath = `/topics/${topic.slug}`;
-  // playwright-core starts Chromium with a fresh temporary profile (its own --user-data-dir) and removes it on close.
-  browser = await chromium.launch({ executablePath: CHROME_PATH, args: CHROME_FLAGS });
+  browser = await launchChromium();
 });
 
 after(async () => {
@@ -50,12 +46,6 @@ after(async () => {
   await t?.cleanup();
 });
 
-interface Violation {
-  id: string;
-  impact?: string | null;
-  help: string;
-  nodes: { target: unknown[]; failureSummary?: string }[];
-}
 
 const logged = new WeakMap<Page, string[]>();
 
@@ -79,19 +69,7 @@ async function open(page: Page, url: string, status: number): Promise<string[]> 
   return errors.filter((e) => !(status >= 400 && e.startsWith(`Failed to load resource: the server responded with a status of ${status}`)));
 }
 
-async function runAxe(page: Page): Promise<Violation[]> {
-  return page.evaluate(async (tags) => {
-    const w = window as unknown as { axe: typeof axe };
-    const r = await w.axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] });
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target, failureSummary: n.failureSummary })) }));
-  }, AXE_TAGS);
-}
 
-function describe(violations: Violation[]): string {
-  return violations
-    .map((v) => `  ${v.id} (${v.impact}): ${v.help}\n` + v.nodes.map((n) => `    ${JSON.stringify(n.target)}${n.failureSummary ? ' — ' + n.failureSummary.replace(/\s+/g, ' ') : ''}`).join('\n'))
-    .join('\n');
-}
 
 test('axe-core finds no WCAG 2.2 AA or best-practice violations on reader pages', { skip }, async (tt) => {
   const pages = [
@@ -120,7 +98,7 @@ test('axe-core finds no WCAG 2.2 AA or best-practice violations on reader pages'
         await tt.test(`${p.name} ${p.url} (${vp.name})`, async () => {
           const errors = await open(page, p.url, p.status);
           const violations = await runAxe(page);
-          assert.equal(violations.length, 0, `axe violations on ${p.url} (${vp.name}):\n${describe(violations)}`);
+          assert.equal(violations.length, 0, `axe violations on ${p.url} (${vp.name}):\n${describeViolations(violations)}`);
           assert.deepEqual(errors, [], `the browser logged errors on ${p.url}`);
           const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
           assert.ok(scrollWidth <= vp.width, `${p.url} is ${scrollWidth}px wide in a ${vp.width}px window: it scrolls sideways`);

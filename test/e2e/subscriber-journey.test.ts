@@ -1,8 +1,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromium, type Browser } from 'playwright-core';
-import { createTestApp, type TestApp } from '../support/app.ts';
-import { CHROME_PATH, CHROME_FLAGS, skipWithoutChromium } from '../support/chromium.ts';
+import type { Browser } from 'playwright-core';
+import { createTestApp, listenOnLoopback, type TestApp } from '../support/app.ts';
+import { launchChromium, skipWithoutChromium } from '../support/chromium.ts';
 import { startSmtp, linkIn, type TestSmtp } from '../support/smtp.ts';
 import { findUserByEmail, grantEntitlement } from '../../src/store/users.ts';
 
@@ -26,11 +26,8 @@ before(async () => {
   if (skip) return;
   smtp = await startSmtp();
   t = await createTestApp({ env: { SMTP_URL: smtp.url, METER_LIMIT: '0' } });
-  await t.app.listen({ port: 0, host: '127.0.0.1' });
-  const addr = t.app.server.address();
-  assert.ok(addr && typeof addr === 'object');
-  base = `http://127.0.0.1:${addr.port}`;
-  browser = await chromium.launch({ executablePath: CHROME_PATH, args: CHROME_FLAGS });
+  base = await listenOnLoopback(t);
+  browser = await launchChromium();
 });
 
 after(async () => {

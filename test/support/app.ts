@@ -25,3 +25,11 @@ export async function createTestApp(opts: { demo?: boolean; env?: Record<string,
     },
   };
 }
+
+/** Starts the app listening on a free loopback port (for a real browser); its base URL. */
+export async function listenOnLoopback(t: TestApp): Promise<string> {
+  await t.app.listen({ port: 0, host: '127.0.0.1' });
+  const addr = t.app.server.address();
+  if (!addr || typeof addr !== 'object') throw new Error('the app is not listening');
+  return `http://127.0.0.1:${addr.port}`;
+}

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { chromium, type Browser } from 'playwright-core';
 
 // Debian's Chromium, started the way this machine needs (no sandbox as root, no background
 // networking on a closed network). Browser tests skip, with a message, where it is missing.
@@ -15,4 +16,9 @@ export function skipWithoutChromium(what: string): string | false {
   const reason = `no Chromium at ${CHROME_PATH} (apt-get install chromium, or set CHROME_PATH): ${what} skipped`;
   process.stdout.write(`# ${reason}\n`);
   return reason;
+}
+
+/** Chromium with those flags; playwright-core gives it a fresh temporary profile and removes it on close. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROME_PATH, args: CHROME_FLAGS });
 }
