@@ -1,7 +1,7 @@
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { freePort } from '../support/serving.ts';
 
 // The processes the crash test kills: `masthead serve` and `masthead import`, started exactly as
 // an operator starts them (bin/masthead.mjs, the database from DATA_DIR / DATABASE_URL).
@@ -53,17 +53,6 @@ function track(proc: ChildProcess): Child {
       return hit;
     },
   };
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 export interface Server extends Child {
