@@ -140,6 +140,7 @@ test('print stylesheet: no navigation, the citation on the page, external URLs w
     await page.emulateMedia({ media: 'print' });
     assert.ok(await page.locator('nav.primary').isHidden(), 'the main navigation is not printed');
     assert.ok(await page.locator('.skip').isHidden(), 'the skip link is not printed');
+    assert.ok(await page.locator('.site-search').isHidden(), 'the search box is not printed');
     const cite = page.locator('.print-cite');
     assert.ok(await cite.isVisible(), 'the citation line is printed');
     assert.match(await cite.innerText(), /PLN, May 2025, pp\.30-31/);
@@ -163,6 +164,25 @@ test('print stylesheet: no navigation, the citation on the page, external URLs w
       const [href, after] = await a.evaluate((el) => [el.getAttribute('href') ?? '', getComputedStyle(el, '::after').content]);
       assert.ok(after.includes(href), `printed after the link: ${after} (expected ${href})`);
     }
+  } finally {
+    await context.close();
+  }
+});
+
+test('the search box on every page finds articles, without JavaScript, at 320 pixels too', { skip }, async () => {
+  const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 320, height: 640 } });
+  try {
+    const page = await context.newPage();
+    await open(page, freePath, 200);
+    const box = page.getByRole('search').getByLabel('Search the archive');
+    assert.ok(await box.isVisible());
+    const { width } = (await box.boundingBox())!;
+    assert.ok(width >= 120, `the box is wide enough to type in (${width}px)`);
+    assert.equal(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), true, 'no sideways scrolling');
+    await box.fill('"Alien Enemies Act"');
+    await page.getByRole('search').getByRole('button', { name: 'Search' }).click();
+    await page.waitForURL(/\/search\?q=/);
+    assert.ok(await page.getByRole('link', { name: SEED_TITLE }).first().isVisible(), 'the seed article is found');
   } finally {
     await context.close();
   }

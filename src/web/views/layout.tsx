@@ -77,11 +77,15 @@ export function Layout(props: { site: Site; head: HeadProps; children: Component
                 <li><a href="/issues">Issues</a></li>
                 <li><a href="/topics">Topics</a></li>
                 <li><a href="/states">States</a></li>
-                <li><a href="/search">Search</a></li>
                 <li><a href="/subscribe">Subscribe</a></li>
                 <li><a href="/account">Account</a></li>
               </ul>
             </nav>
+            <form class="site-search" role="search" aria-label="Quick search" action="/search" method="get">
+              <label class="visually-hidden" for="site-q">Search the archive</label>
+              <input id="site-q" type="search" name="q" placeholder="Search the archive" />
+              <button type="submit">Search</button>
+            </form>
           </div>
         </header>
         <main id="main" class="wrap" tabIndex={-1}>
