@@ -54,8 +54,8 @@ export function InstitutionsPage(p: Base & { items: InstitutionListing[]; form: 
 /** The EZproxy database stanza for this site (OCLC's format: Title, URL, HJ host, DJ domain). */
 export function ezproxyStanza(site: Site): string {
   const base = new URL(site.baseUrl);
-  const host = base.hostname;
-  return [`Title ${site.name}`, `URL ${base.origin}${base.pathname.replace(/\/*$/, '/')}`, `HJ ${host}`, `DJ ${host}`].join('\n');
+  // HJ is the host as addressed (with a port, if any); DJ covers the domain and its hosts.
+  return [`Title ${site.name}`, `URL ${base.origin}${base.pathname.replace(/\/*$/, '/')}`, `HJ ${base.host}`, `DJ ${base.hostname}`].join('\n');
 }
 
 function RangesField({ id, value }: { id: string; value: string }) {
