@@ -141,6 +141,12 @@ test('with TOTP_KEY set, a new enrolment is sealed from the start, and cannot be
   await t.store.db.updateTable('user_totp').set({ secret: sealedOne, last_step: null }).where('user_id', '=', two.userId).execute();
   assert.equal((await getTotp(t.store.db, two.userId, parseSealingKeys(K2)))!.problem, 'wrong-key');
   assert.equal((await secondFactor(withK2, two.email, { code: currentTotpCode(one.totpSecret!) })).statusCode, 503);
+  // The operator's overview: every editor and admin, one line each.
+  const all = await runCli(['two-factor', 'status'], { ...t.env, TOTP_KEY: K2 });
+  assert.equal(all.code, 0, all.stderr);
+  const line = (email: string) => all.stdout.split('\n').find((l) => l.startsWith(`${email} (admin): `)) ?? '';
+  assert.match(line(one.email), /two-factor sign-in on since \S+, 0 of 0 recovery codes unused$/);
+  assert.match(line(two.email), /its key is sealed with a key TOTP_KEY does not hold$/);
 });
 
 test('masthead serve seals the keys in the clear when it starts with TOTP_KEY', async () => {
