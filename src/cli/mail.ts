@@ -9,17 +9,21 @@ import { unsuppressAddress } from '../store/follows.ts';
 import { MailWorker, mailSettings, queueCounts, requeue } from '../mail/queue.ts';
 import { runDigests, queueIssueMail } from '../mail/digests.ts';
 import { processBounces, splitMailbox, type BounceVerdict } from '../mail/bounces.ts';
+import { queueRenewalReminders } from '../mail/renewals.ts';
 
 // `masthead mail …` (the queue: run a worker, queue digests, status, requeue) and
 // `masthead issue-mail YYYY-MM` (queue an issue's table of contents for every subscriber).
 
-const MAIL_USAGE = `masthead mail <work|digests|status|requeue|unsuppress|bounces> [options]
+const MAIL_USAGE = `masthead mail <work|digests|reminders|status|requeue|unsuppress|bounces> [options]
 
   work [--until-empty] [--no-digests]
-                 send queued mail (and queue digests every MAIL_DIGEST_INTERVAL_SECONDS) until
+                 send queued mail (and queue digests and renewal reminders every
+                 MAIL_DIGEST_INTERVAL_SECONDS; --no-digests: neither) until
                  stopped with Ctrl-C / SIGTERM; --until-empty stops when nothing is ready to send.
                  \`masthead serve\` runs the same worker unless MAIL_WORKER=off.
   digests        queue the digests that are due now, once
+  reminders      queue the renewal reminders that are due now, once (RENEWAL_REMINDER_DAYS);
+                 the worker does this with the digests
   status [--json]
                  how many mails are queued, sent, failed, bounced, skipped or of unknown outcome
   requeue (--unknown | --failed | --id N)
@@ -36,7 +40,7 @@ const MAIL_USAGE = `masthead mail <work|digests|status|requeue|unsuppress|bounce
 
 Environment: SMTP_URL, MAIL_FROM, MAIL_RATE (mails/second across all instances, default 10),
 MAIL_CONCURRENCY (8), MAIL_MAX_ATTEMPTS (8), MAIL_RETRY_BASE_SECONDS (60), MAIL_LEASE_SECONDS (120),
-MAIL_DIGEST_HOUR (12, UTC), BASE_URL, DATA_DIR, DATABASE_URL`;
+MAIL_DIGEST_HOUR (12, UTC), RENEWAL_REMINDER_DAYS (30,7; off), BASE_URL, DATA_DIR, DATABASE_URL`;
 
 const ISSUE_USAGE = `masthead issue-mail <YYYY-MM> [--publication ABBR]
 
@@ -95,7 +99,10 @@ export const mailCommand: Command = {
           const log = pino({ level: config.logLevel }, pino.destination(2));
           const worker = new MailWorker({ store, settings, log, digests: !values['no-digests'] });
           if (values['until-empty']) {
-            if (!values['no-digests']) await runDigests(store, { digestHour: settings.digestHour });
+            if (!values['no-digests']) {
+              await runDigests(store, { digestHour: settings.digestHour });
+              await queueRenewalReminders(store, { days: settings.renewalDays });
+            }
             const r = await worker.drain().finally(() => worker.stop());
             process.stdout.write(`${r.sent} sent, ${r.retried} to retry, ${r.bounced} bounced, ${r.failed} failed, ${r.skipped} skipped, ${r.unknown} unknown\n`);
             return 0;
@@ -114,6 +121,12 @@ export const mailCommand: Command = {
           process.stdout.write(`${r.checked} follows due, ${r.queued} digests queued\n`);
           for (const f of r.failed) process.stderr.write(`follow ${f.followId}: ${f.error}\n`);
           return r.failed.length ? 1 : 0;
+        });
+      case 'reminders':
+        return withStore(async (store, config) => {
+          const r = await queueRenewalReminders(store, { days: mailSettings(config).renewalDays });
+          process.stdout.write(`${r.checked} subscriptions end soon or just ended, ${r.queued} reminders queued\n`);
+          return 0;
         });
       case 'status':
         return withStore(async (store) => {

@@ -13,6 +13,7 @@ import type { MailStatus } from '../store/schema-mail.ts';
 import { normalizeAddress } from '../store/follows.ts';
 import { signingSecret, sign, safeEqual } from '../auth/signing.ts';
 import { renderMail, type MailPayload } from './templates.tsx';
+import { parseReminderDays, queueRenewalReminders, reminderStillTrue, subscriptionEnds } from './renewals.ts';
 
 // The mail queue: rows in the database, sent in the background by a worker in every instance.
 //
@@ -65,6 +66,8 @@ export interface MailSettings {
   digestIntervalMs: number;
   /** Run the worker inside `masthead serve`. */
   worker: boolean;
+  /** RENEWAL_REMINDER_DAYS: days before a subscription ends to remind the subscriber (empty: never). */
+  renewalDays: number[];
 }
 
 function num(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number, integer = false): number {
@@ -94,20 +97,21 @@ export function mailSettings(config: { smtpUrl: string | null; mailFrom: string;
     digestHour: num(env, 'MAIL_DIGEST_HOUR', 12, 0, 23, true),
     digestIntervalMs: num(env, 'MAIL_DIGEST_INTERVAL_SECONDS', 60, 0.01, 86_400) * 1000,
     worker: ['on', '1', 'true'].includes(worker),
+    renewalDays: parseReminderDays(env.RENEWAL_REMINDER_DAYS),
   };
 }
 
 // ---------------------------------------------------------------- links that need no sign-in
 
 /**
- * What a mailed link may do: `issue` (stop the issue mail), `f<id>` (stop one follow), `all`
- * (stop everything), `prefs` (open the preferences page only). Every one of them opens the
- * preferences page of its reader.
+ * What a mailed link may do: `issue` (stop the issue mail), `renewal` (stop the reminders before
+ * the subscription ends), `f<id>` (stop one follow), `all` (stop everything), `prefs` (open the
+ * preferences page only). Every one of them opens the preferences page of its reader.
  */
-export type LinkScope = 'issue' | 'all' | 'prefs' | `f${number}`;
+export type LinkScope = 'issue' | 'renewal' | 'all' | 'prefs' | `f${number}`;
 
 function scopeOk(s: string): s is LinkScope {
-  return s === 'issue' || s === 'all' || s === 'prefs' || /^f[1-9]\d{0,9}$/.test(s);
+  return s === 'issue' || s === 'renewal' || s === 'all' || s === 'prefs' || /^f[1-9]\d{0,9}$/.test(s);
 }
 
 /** A link token for one reader and scope: an HMAC with the site's secret, so nobody can make one for someone else. */
@@ -136,7 +140,7 @@ export function preferencesUrl(baseUrl: string, secret: string, userId: number):
 export interface NewMail {
   /** Queuing the same key twice makes one mail (e.g. "digest:12:2025-05-01", "issue:3:42"). */
   idemKey: string;
-  kind: 'digest' | 'issue';
+  kind: 'digest' | 'issue' | 'renewal';
   userId: number;
   to: string;
   followId?: number | null;
@@ -503,6 +507,8 @@ export class MailWorker {
           const r = await runDigests(this.store, { digestHour: this.s.digestHour });
           if (r.queued) this.log.info({ event: 'digests_queued', checked: r.checked, queued: r.queued }, 'digests queued');
           for (const f of r.failed) this.log.error({ event: 'digest_failed', ...f }, 'could not look for new articles for a follow');
+          const reminders = await queueRenewalReminders(this.store, { days: this.s.renewalDays });
+          if (reminders.queued) this.log.info({ event: 'renewal_reminders_queued', ...reminders }, 'renewal reminders queued');
         }
         const r = await this.runOnce();
         if (r.claimed === 0) await this.idle(this.s.pollMs);
@@ -651,7 +657,7 @@ export class MailWorker {
     const contentIds = [...new Set(rows.map((r) => r.content_id).filter((v): v is number => v !== null && !this.contents.has(v)))];
     const [users, prefs, follows, contents] = await Promise.all([
       userIds.length ? this.db.selectFrom('users').select(['id', 'email']).where('id', 'in', userIds).execute() : [],
-      userIds.length ? this.db.selectFrom('mail_prefs').select(['user_id', 'issue_mail', 'plain_text']).where('user_id', 'in', userIds).execute() : [],
+      userIds.length ? this.db.selectFrom('mail_prefs').select(['user_id', 'issue_mail', 'plain_text', 'renewal_mail']).where('user_id', 'in', userIds).execute() : [],
       followIds.length ? this.db.selectFrom('follows').select(['id', 'frequency']).where('id', 'in', followIds).execute() : [],
       contentIds.length ? this.db.selectFrom('mail_contents').select(['id', 'payload']).where('id', 'in', contentIds).execute() : [],
     ]);
@@ -662,7 +668,9 @@ export class MailWorker {
     const suppressed = new Set((await this.db.selectFrom('mail_suppressions').select('address').where('address', 'in', addresses).execute()).map((r) => r.address));
     return {
       emails,
-      prefs: new Map(prefs.map((p) => [p.user_id, { issueMail: Boolean(p.issue_mail), plainText: Boolean(p.plain_text) }])),
+      prefs: new Map(prefs.map((p) => [p.user_id, { issueMail: Boolean(p.issue_mail), plainText: Boolean(p.plain_text), renewalMail: Boolean(p.renewal_mail) }])),
+      // For reminders: when each reader's subscription ends now (a renewal since queuing moves it).
+      ends: await subscriptionEnds(this.db, [...new Set(rows.filter((r) => r.kind === 'renewal' && r.user_id !== null).map((r) => r.user_id!))]),
       follows: new Map(follows.map((f) => [f.id, f.frequency])),
       suppressed,
     };
@@ -677,18 +685,20 @@ export class MailWorker {
 
   private async process(row: ClaimedRow, ctx: Awaited<ReturnType<MailWorker['loadContext']>>): Promise<Exclude<keyof BatchResult, 'claimed'>> {
     const to = normalizeAddress((row.user_id !== null ? ctx.emails.get(row.user_id) : undefined) ?? row.to_address);
-    const prefs = (row.user_id !== null ? ctx.prefs.get(row.user_id) : undefined) ?? { issueMail: true, plainText: false };
+    const prefs = (row.user_id !== null ? ctx.prefs.get(row.user_id) : undefined) ?? { issueMail: true, plainText: false, renewalMail: true };
+    const payload = row.payload ? (JSON.parse(row.payload) as MailPayload) : row.content_id !== null ? this.contents.get(row.content_id) : undefined;
     let skip: string | null = null;
     if (ctx.suppressed.has(to)) skip = 'the address bounced before and is suppressed';
     else if (row.kind === 'issue' && !prefs.issueMail) skip = 'the reader turned the issue mail off';
+    else if (row.kind === 'renewal' && !prefs.renewalMail) skip = 'the reader turned renewal reminders off';
+    else if (row.kind === 'renewal' && payload?.type === 'renewal' && !reminderStillTrue(payload, ctx.ends.get(row.user_id!))) skip = 'the subscription was renewed or changed since';
     else if (row.kind === 'digest' && row.follow_id !== null && (ctx.follows.get(row.follow_id) ?? 'off') === 'off') skip = 'the reader stopped following';
-    const payload = row.payload ? (JSON.parse(row.payload) as MailPayload) : row.content_id !== null ? this.contents.get(row.content_id) : undefined;
     if (!skip && (!payload || row.user_id === null)) skip = 'nothing to send';
     if (skip) {
       await this.finish(row, { status: 'skipped', last_error: skip });
       return 'skipped';
     }
-    const scope: LinkScope = row.kind === 'issue' ? 'issue' : row.follow_id !== null ? `f${row.follow_id}` : 'all';
+    const scope: LinkScope = row.kind === 'issue' ? 'issue' : row.kind === 'renewal' ? 'renewal' : row.follow_id !== null ? `f${row.follow_id}` : 'all';
     const unsub = unsubscribeUrl(this.s.baseUrl, this.secret!, row.user_id!, scope);
     const rendered = renderMail(payload!, { email: to, plainText: prefs.plainText, unsubscribeUrl: unsub, preferencesUrl: preferencesUrl(this.s.baseUrl, this.secret!, row.user_id!) }, this.s.baseUrl);
     const host = new URL(this.s.baseUrl).hostname;

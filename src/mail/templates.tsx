@@ -44,7 +44,19 @@ export interface IssuePayload {
   items: MailItem[];
 }
 
-export type MailPayload = DigestPayload | IssuePayload;
+/** A reminder that the reader's subscription ends (stage: days left when it was due) or has ended. */
+export interface RenewalPayload {
+  type: 'renewal';
+  site: MailSite;
+  stage: number | 'ended';
+  endsAt: string;
+  plan: 'digital' | 'print-digital';
+  /** Paths (absolute when sent). */
+  renewUrl: string;
+  accountUrl: string;
+}
+
+export type MailPayload = DigestPayload | IssuePayload | RenewalPayload;
 
 export interface Recipient {
   email: string;
@@ -119,6 +131,37 @@ function issueText(p: IssuePayload, r: Recipient): string {
   lines.push(`The whole issue: ${i.url}`, '');
   lines.push(...footerText(`You get this mail because you subscribe to ${p.site.name}.`, r));
   return lines.join('\n');
+}
+
+const PLAN_WORDS: Record<RenewalPayload['plan'], string> = { digital: 'digital', 'print-digital': 'print + digital' };
+
+function renewalLines(p: RenewalPayload): { heading: string; body: string[] } {
+  const plan = `${PLAN_WORDS[p.plan]} subscription`;
+  const end = longDate(p.endsAt);
+  if (p.stage === 'ended') {
+    return {
+      heading: `Your ${plan} has ended`,
+      body: [
+        `Your ${plan} to ${p.site.name} ended on ${end}. Premium articles, downloads${p.plan === 'print-digital' ? ' and the printed issue' : ''} stopped with it.`,
+        `Renew to read the whole archive again: ${p.renewUrl}`,
+        'If you have already renewed by mail, thank you: it takes effect when your payment arrives, and you can ignore this message.',
+      ],
+    };
+  }
+  return {
+    heading: `Your ${plan} ends on ${end}`,
+    body: [
+      `Your ${plan} to ${p.site.name} ends on ${end}, in ${p.stage === 1 ? 'a day' : `${p.stage} days`} or less. Nothing renews by itself.`,
+      `Renew now to keep reading every article in full${p.plan === 'print-digital' ? ' and to keep the printed issue coming' : ''}: ${p.renewUrl}`,
+      `Your account: ${p.accountUrl}`,
+      'If you have already renewed by mail, thank you: it takes effect when your payment arrives, and you can ignore this message.',
+    ],
+  };
+}
+
+function renewalText(p: RenewalPayload, r: Recipient): string {
+  const { heading, body } = renewalLines(p);
+  return [p.site.name, heading, '', ...body.flatMap((l) => [l, '']), ...footerText(`You get this reminder because you subscribe to ${p.site.name}.`, r)].join('\n');
 }
 
 function footerText(why: string, r: Recipient): string[] {
@@ -205,9 +248,28 @@ function IssueHtml({ p, r }: { p: IssuePayload; r: Recipient }) {
   );
 }
 
+function RenewalHtml({ p, r }: { p: RenewalPayload; r: Recipient }) {
+  const { heading } = renewalLines(p);
+  const plan = `${PLAN_WORDS[p.plan]} subscription`;
+  const end = longDate(p.endsAt);
+  return (
+    <Shell title={heading} footer={<Footer why={`You get this reminder because you subscribe to ${p.site.name}.`} r={r} />}>
+      <p><strong>{p.site.name}</strong></p>
+      <h1>{heading}</h1>
+      {p.stage === 'ended'
+        ? <p>Your {plan} to {p.site.name} ended on {end}. Premium articles, downloads{p.plan === 'print-digital' ? ' and the printed issue' : ''} stopped with it.</p>
+        : <p>Your {plan} to {p.site.name} ends on {end}, in {p.stage === 1 ? 'a day' : `${p.stage} days`} or less. Nothing renews by itself.</p>}
+      <p><a href={p.renewUrl}>{p.stage === 'ended' ? 'Renew to read the whole archive again' : 'Renew now'}</a>{p.stage === 'ended' ? null : <> to keep reading every article in full{p.plan === 'print-digital' ? ' and to keep the printed issue coming' : ''}.</>}</p>
+      {p.stage === 'ended' ? null : <p><a href={p.accountUrl}>Your account</a></p>}
+      <p>If you have already renewed by mail, thank you: it takes effect when your payment arrives, and you can ignore this message.</p>
+    </Shell>
+  );
+}
+
 // ---------------------------------------------------------------- entry point
 
 export function mailSubject(p: MailPayload): string {
+  if (p.type === 'renewal') return `${p.site.name}: ${renewalLines(p).heading.replace(/^Your/, 'your')}`;
   if (p.type === 'digest') return `${p.site.name}: ${countWord(p.items.length + p.more)} ${p.frequency === 'immediately' ? 'new' : FREQUENCY_WORD[p.frequency]} on "${p.followLabel}"`;
   return `${p.site.name}, ${MONTHS[p.issue.month - 1]} ${p.issue.year}: the new issue`;
 }
@@ -215,6 +277,7 @@ export function mailSubject(p: MailPayload): string {
 /** Links in a payload are paths; in a mail they are absolute. */
 function absolute(p: MailPayload, baseUrl: string): MailPayload {
   const abs = (u: string) => (/^https?:\/\//.test(u) ? u : baseUrl + u);
+  if (p.type === 'renewal') return { ...p, renewUrl: abs(p.renewUrl), accountUrl: abs(p.accountUrl) };
   // Teasers can hold links within the site (citations): absolute in a mail.
   const items = p.items.map((i) => ({ ...i, url: abs(i.url), teaserHtml: i.teaserHtml.replace(/\b(href|src)="\/(?!\/)/g, `$1="${baseUrl}/`) }));
   return p.type === 'digest' ? { ...p, items, moreUrl: abs(p.moreUrl) } : { ...p, items, issue: { ...p.issue, url: abs(p.issue.url) } };
@@ -223,8 +286,8 @@ function absolute(p: MailPayload, baseUrl: string): MailPayload {
 export function renderMail(payload: MailPayload, r: Recipient, baseUrl: string): RenderedMail {
   const p = absolute(payload, baseUrl);
   const subject = mailSubject(p);
-  const text = p.type === 'digest' ? digestText(p, r) : issueText(p, r);
+  const text = p.type === 'digest' ? digestText(p, r) : p.type === 'issue' ? issueText(p, r) : renewalText(p, r);
   if (r.plainText) return { subject: toAscii(subject), text: toAscii(text), html: null };
-  const body = p.type === 'digest' ? <DigestHtml p={p} r={r} /> : <IssueHtml p={p} r={r} />;
+  const body = p.type === 'digest' ? <DigestHtml p={p} r={r} /> : p.type === 'issue' ? <IssueHtml p={p} r={r} /> : <RenewalHtml p={p} r={r} />;
   return { subject, text, html: '<!doctype html>' + renderToString(body) };
 }

@@ -162,22 +162,25 @@ export async function deleteFollow(db: Kysely<DB>, userId: number, followId: num
 export interface MailPrefs {
   issueMail: boolean;
   plainText: boolean;
+  /** Reminders before the subscription ends. */
+  renewalMail: boolean;
 }
 
-export const DEFAULT_PREFS: MailPrefs = { issueMail: true, plainText: false };
+export const DEFAULT_PREFS: MailPrefs = { issueMail: true, plainText: false, renewalMail: true };
 
 export async function getMailPrefs(db: Kysely<DB>, userId: number): Promise<MailPrefs> {
-  const r = await db.selectFrom('mail_prefs').select(['issue_mail', 'plain_text']).where('user_id', '=', userId).executeTakeFirst();
-  return r ? { issueMail: Boolean(r.issue_mail), plainText: Boolean(r.plain_text) } : { ...DEFAULT_PREFS };
+  const r = await db.selectFrom('mail_prefs').select(['issue_mail', 'plain_text', 'renewal_mail']).where('user_id', '=', userId).executeTakeFirst();
+  return r ? { issueMail: Boolean(r.issue_mail), plainText: Boolean(r.plain_text), renewalMail: Boolean(r.renewal_mail) } : { ...DEFAULT_PREFS };
 }
 
 export async function setMailPrefs(db: Kysely<DB>, userId: number, set: Partial<MailPrefs>): Promise<MailPrefs> {
   const now = new Date().toISOString();
-  const values: { issue_mail?: number; plain_text?: number } = {};
+  const values: { issue_mail?: number; plain_text?: number; renewal_mail?: number } = {};
   if (set.issueMail !== undefined) values.issue_mail = set.issueMail ? 1 : 0;
   if (set.plainText !== undefined) values.plain_text = set.plainText ? 1 : 0;
+  if (set.renewalMail !== undefined) values.renewal_mail = set.renewalMail ? 1 : 0;
   await db.insertInto('mail_prefs')
-    .values({ user_id: userId, issue_mail: values.issue_mail ?? 1, plain_text: values.plain_text ?? 0, updated_at: now })
+    .values({ user_id: userId, issue_mail: values.issue_mail ?? 1, plain_text: values.plain_text ?? 0, renewal_mail: values.renewal_mail ?? 1, updated_at: now })
     .onConflict((oc) => oc.column('user_id').doUpdateSet({ ...values, updated_at: now }))
     .execute();
   return getMailPrefs(db, userId);

@@ -92,5 +92,11 @@ export function mailMigrations(dialect: Dialect): Record<string, Migration> {
         await db.insertInto('mail_throttle').values({ id: 1, next_at: 0 }).execute();
       },
     },
+    '0011_renewal_reminders': {
+      async up(db: Kysely<any>) {
+        // Readers may turn off the reminders before their subscription ends (on by default).
+        await db.schema.alterTable('mail_prefs').addColumn('renewal_mail', 'integer', (c) => c.notNull().defaultTo(1)).execute();
+      },
+    },
   };
 }

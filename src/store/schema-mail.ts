@@ -10,6 +10,8 @@ export interface MailPrefsTable {
   user_id: number;
   issue_mail: Generated<number>;
   plain_text: Generated<number>;
+  /** Reminders before the subscription ends (0: turned off). */
+  renewal_mail: Generated<number>;
   updated_at: string;
 }
 

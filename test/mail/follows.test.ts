@@ -312,7 +312,7 @@ test('the preferences page opens from a mailed link without signing in: plain te
   assert.equal(page.headers['referrer-policy'], 'no-referrer');
   const saved = await b.post(new URL(prefsUrl).pathname, { plain_text: '1', [`frequency_${(await listFollows(db, me.id))[0].id}`]: 'immediately' });
   assert.equal(saved.statusCode, 303);
-  assert.deepEqual(await getMailPrefs(db, me.id), { issueMail: false, plainText: true });
+  assert.deepEqual(await getMailPrefs(db, me.id), { issueMail: false, plainText: true, renewalMail: false });
 
   // A bad token opens nothing.
   const bad = await b.get(new URL(prefsUrl).pathname.replace(/\.[^.]+$/, `.${'B'.repeat(32)}`));
@@ -376,7 +376,7 @@ test('the signed-in preferences page: change how often, stop following, stop all
   const saved = await b.post('/account/mail', { issue_mail: '1', [`frequency_${medical.id}`]: 'weekly', [`frequency_${georgia.id}`]: 'daily' });
   assert.equal(saved.statusCode, 303);
   assert.deepEqual((await listFollows(db, me.id)).map((f) => f.frequency), ['weekly', 'daily']);
-  assert.deepEqual(await getMailPrefs(db, me.id), { issueMail: true, plainText: false });
+  assert.deepEqual(await getMailPrefs(db, me.id), { issueMail: true, plainText: false, renewalMail: false });
 
   await b.get('/account/mail');
   const stop = await b.post(`/account/mail/follows/${georgia.id}/delete`);
@@ -397,6 +397,7 @@ test('the signed-in preferences page: change how often, stop following, stop all
   assert.equal(all.statusCode, 303);
   assert.deepEqual((await listFollows(db, me.id)).map((f) => f.frequency), ['off']);
   assert.equal((await getMailPrefs(db, me.id)).issueMail, false);
+  assert.equal((await getMailPrefs(db, me.id)).renewalMail, false, 'stop all mail stops the renewal reminders too');
   const after = await b.get('/account/mail?done=stopped');
   assert.match(after.body, /no more mail from us/);
 });

@@ -129,7 +129,7 @@ export const mailRoutes = (ctx: AppContext): FastifyPluginAsync => async (app) =
     if (!user) return null;
     const [prefs, follows, ent] = await Promise.all([getMailPrefs(db, userId), listFollows(db, userId), currentEntitlement(db, userId)]);
     return {
-      email: user.email, subscribed: Boolean(ent), issueMail: prefs.issueMail, plainText: prefs.plainText,
+      email: user.email, subscribed: Boolean(ent), issueMail: prefs.issueMail, plainText: prefs.plainText, renewalMail: prefs.renewalMail,
       follows: follows.map((f) => ({ id: f.id, label: f.label, kind: KIND_NOUN[f.kind], frequency: f.frequency, searchUrl: searchPath(f.query) })),
     };
   }
@@ -145,7 +145,7 @@ export const mailRoutes = (ctx: AppContext): FastifyPluginAsync => async (app) =
 
   async function savePreferences(userId: number, b: Body): Promise<void> {
     await db.transaction().execute(async (trx) => {
-      await setMailPrefs(trx, userId, { issueMail: b.issue_mail === '1', plainText: b.plain_text === '1' });
+      await setMailPrefs(trx, userId, { issueMail: b.issue_mail === '1', plainText: b.plain_text === '1', renewalMail: b.renewal_mail === '1' });
       for (const f of await listFollows(trx, userId)) {
         const chosen = b[`frequency_${f.id}`] as Frequency | undefined;
         if (chosen && FREQUENCIES.includes(chosen)) await setFollowFrequency(trx, userId, f.id, chosen, { digestHour });
@@ -155,7 +155,7 @@ export const mailRoutes = (ctx: AppContext): FastifyPluginAsync => async (app) =
 
   async function stopAll(userId: number): Promise<void> {
     await db.transaction().execute(async (trx) => {
-      await setMailPrefs(trx, userId, { issueMail: false });
+      await setMailPrefs(trx, userId, { issueMail: false, renewalMail: false });
       for (const f of await listFollows(trx, userId)) await setFollowFrequency(trx, userId, f.id, 'off', { digestHour });
     });
   }
@@ -227,6 +227,7 @@ export const mailRoutes = (ctx: AppContext): FastifyPluginAsync => async (app) =
   /** What an unsubscribe link stops, in words; null: not an unsubscribe link. */
   async function unsubscribeWhat(t: { userId: number; scope: LinkScope }): Promise<string | null> {
     if (t.scope === 'issue') return 'the e-mail with each new issue’s table of contents';
+    if (t.scope === 'renewal') return 'the reminders before your subscription ends';
     if (t.scope === 'all') return `all mail from ${(await ctx.site()).name}`;
     if (t.scope.startsWith('f')) {
       const f = await db.selectFrom('follows').select('label').where('id', '=', Number(t.scope.slice(1))).where('user_id', '=', t.userId).executeTakeFirst();
@@ -249,6 +250,7 @@ export const mailRoutes = (ctx: AppContext): FastifyPluginAsync => async (app) =
     const what = t ? await unsubscribeWhat(t) : null;
     if (!t || !what) return badLink(reply);
     if (t.scope === 'issue') await setMailPrefs(db, t.userId, { issueMail: false });
+    else if (t.scope === 'renewal') await setMailPrefs(db, t.userId, { renewalMail: false });
     else if (t.scope === 'all') await stopAll(t.userId);
     else await setFollowFrequency(db, t.userId, Number(t.scope.slice(1)), 'off', { digestHour });
     req.log.info({ event: 'unsubscribed', userId: t.userId, scope: t.scope }, 'unsubscribed through a mailed link');

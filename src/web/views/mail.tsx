@@ -69,6 +69,7 @@ export interface PreferencesView {
   subscribed: boolean;
   issueMail: boolean;
   plainText: boolean;
+  renewalMail: boolean;
   follows: { id: number; label: string; kind: string; frequency: Frequency; searchUrl: string }[];
 }
 
@@ -86,10 +87,14 @@ export function PreferencesPage({ site, csrf, action, v, notice, error, signedIn
       <form method="post" action={action}>
         <Csrf token={csrf} />
         <input type="hidden" name="form" value="prefs" />
-        <h2>The new issue</h2>
+        <h2>Your subscription</h2>
         <p>
           <input type="checkbox" id="issue_mail" name="issue_mail" value="1" checked={v.issueMail} />{' '}
           <label for="issue_mail">E-mail me the table of contents of each new issue{v.subscribed ? '' : ' (for subscribers)'}</label>
+        </p>
+        <p>
+          <input type="checkbox" id="renewal_mail" name="renewal_mail" value="1" checked={v.renewalMail} />{' '}
+          <label for="renewal_mail">Remind me before my subscription ends, and when it has ended</label>
         </p>
         <h2>Format</h2>
         <p>
