@@ -215,8 +215,10 @@ export function htmlToBlocks(html: string): DocxBlock[] {
           out.push({ kind: 'heading', markdown: `${'#'.repeat(Math.min(Number(n.tag[1]), 3))} ${inner}`, text });
         }
       } else if (n.tag === 'p') {
-        const md = inline(n.children).trim().replace(/\\\n$/, '');
-        if (md) out.push({ kind: 'paragraph', markdown: blockSafe(md), text });
+        // Line breaks at either end of a paragraph show nothing; a paragraph of only breaks (or of
+        // an image, which is dropped) is no paragraph, and never the title.
+        const md = inline(n.children).replace(/^(?:\s|\\\n)+|(?:\s|\\\n)+$/g, '');
+        if (md && text) out.push({ kind: 'paragraph', markdown: blockSafe(md), text });
       } else if (n.tag === 'ul' || n.tag === 'ol') {
         const lines = list(n, 0);
         if (lines.length) out.push({ kind: 'other', markdown: lines.join('\n'), text });
@@ -247,6 +249,7 @@ export function blocksToArticle(blocks: DocxBlock[], file: string): ImportedArti
   if (titleAt < 0) throw new InputError('the Word file has no text', file);
   const titleBlock = rest[titleAt];
   const title = titleBlock.kind === 'heading' ? markdownInlineToText(titleBlock.markdown.replace(/^#+\s*/, '')) : titleBlock.text;
+  if (!title.trim()) throw new InputError('the title (the first heading or paragraph) is empty', file);
   if (charLength(title) > MAX_TITLE_LENGTH) {
     throw new InputError(`the title (the first heading or paragraph) is ${charLength(title)} characters long; at most ${MAX_TITLE_LENGTH} are allowed. Is it a paragraph rather than a title?`, file);
   }
