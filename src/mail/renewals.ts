@@ -81,6 +81,9 @@ export async function queueRenewalReminders(store: Pick<Store, 'db'>, opts: { da
     .where('ends.ends_at', '>', from).where('ends.ends_at', '<=', until)
     .where((w) => w.not(w.exists(w.selectFrom('mail_prefs').select('mail_prefs.user_id').whereRef('mail_prefs.user_id', '=', 'users.id').where('mail_prefs.renewal_mail', '=', 0))))
     .where((w) => w.not(w.exists(w.selectFrom('mail_suppressions').select('mail_suppressions.address').whereRef('mail_suppressions.address', '=', 'users.email'))))
+    // An end brought forward by revoking a later entitlement (a refund, a mistake) is the office's
+    // doing, not an expiry: no reminders for it.
+    .where((w) => w.not(w.exists(w.selectFrom('entitlements as r').select('r.id').whereRef('r.user_id', '=', 'users.id').where('r.revoked_at', 'is not', null).whereRef('r.ends_at', '>', 'ends.ends_at'))))
     .orderBy('users.id').orderBy('e.starts_at')
     .execute();
   const siteName = opts.siteName ?? (await db.selectFrom('publications').select('name').orderBy('id').executeTakeFirst())?.name ?? 'Masthead';

@@ -161,6 +161,19 @@ test('no reminders for readers who turned them off (in the preferences or by the
   assert.equal((await queuedFor(late.id))[0].last_error, 'the reader turned renewal reminders off');
 });
 
+test('a subscription cut short by the office (a revoked entitlement) gets no reminders', async () => {
+  const s = await subscriberEnding(3);
+  const later = await grantEntitlement(t.store.db, { userId: s.id, plan: 'digital', source: 'payment', startsAt: new Date(Date.now() + 3 * DAY).toISOString(), endsAt: new Date(Date.now() + 368 * DAY).toISOString() });
+  await t.store.db.updateTable('entitlements').set({ revoked_at: new Date().toISOString() }).where('id', '=', later.id).execute();
+  await queueRenewalReminders(t.store, { days: DAYS });
+  await queueRenewalReminders(t.store, { days: DAYS, now: new Date(Date.now() + 5 * DAY) });
+  assert.equal((await queuedFor(s.id)).length, 0);
+  // Without the revoked one, the same subscription gets its reminder.
+  await t.store.db.deleteFrom('entitlements').where('id', '=', later.id).execute();
+  await queueRenewalReminders(t.store, { days: DAYS });
+  assert.equal((await queuedFor(s.id)).length, 1);
+});
+
 test('the preferences page has the reminders box', async () => {
   const s = await subscriberEnding(100);
   const { BrowserSession } = await import('../support/browser-session.ts');
