@@ -31,6 +31,7 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
 import fastifyCsrf from '@fastify/csrf-protection';
 import { cookieName, resolveViewer } from '../auth/viewer.ts';
+import { compressPayload } from './compress.ts';
 import type { SessionInfo } from '../store/users.ts';
 import { requestIdGenerator } from '../ops/request-id.ts';
 import { isDraining } from '../ops/shutdown.ts';
@@ -135,6 +136,8 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
     for (const [k, v] of Object.entries(headers)) if (!reply.hasHeader(k)) reply.header(k, v);
     return payload;
   });
+  // gzip for public answers (never for signed-in readers or pages with a form token: BREACH).
+  app.addHook('onSend', compressPayload);
 
   app.setNotFoundHandler(async (req, reply) => {
     if (req.url.startsWith('/api/')) return reply.code(404).send({ error: 'not_found', message: `No such resource: ${req.url.split('?')[0]}` });

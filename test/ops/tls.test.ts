@@ -99,6 +99,18 @@ test('over TLS: __Host- cookies that are Secure, HSTS, https links; a form from 
   assert.match(String(account.headers['cache-control']), /private, no-store/);
 });
 
+test('through nginx, public pages arrive gzipped and pages with a form token do not (nginx adds no gzip of its own)', { skip: SKIP }, async () => {
+  const gzip = { 'accept-encoding': 'gzip' };
+  const home = await httpsRequest(`${nginx.url}/`, { ca, headers: gzip });
+  assert.equal(home.status, 200);
+  assert.equal(home.headers['content-encoding'], 'gzip');
+  assert.match(String(home.headers.vary), /Accept-Encoding/);
+  const login = await httpsRequest(`${nginx.url}/login`, { ca, headers: gzip });
+  assert.equal(login.status, 200);
+  assert.equal(login.headers['content-encoding'], undefined, 'BREACH: the sign-in form holds a token');
+  assert.ok(login.body.includes('name="_csrf"'));
+});
+
 test('HSTS only when the site is served over HTTPS', async () => {
   for (const [baseUrl, hsts] of [['http://masthead.test', undefined], ['https://masthead.test', 'max-age=31536000']] as const) {
     const t = await createTestApp({ demo: false, env: { BASE_URL: baseUrl } });

@@ -110,6 +110,8 @@ error_log ${dir}/logs/error.log warn;
 events { worker_connections 1024; }
 http {
   ${temp('client_body')} ${temp('proxy')} ${temp('fastcgi')} ${temp('uwsgi')} ${temp('scgi')}
+  # As Debian's /etc/nginx/nginx.conf has it (the site's file must turn it off for itself).
+  gzip on;
   # For the test only: which instance answered.
   add_header X-Upstream $upstream_addr always;
   include ${dir}/conf.d/masthead.conf;

@@ -5,6 +5,7 @@ import { getArticle, listArticles } from '../../store/articles.ts';
 import { presentArticle, presentSummary } from '../../present/article.ts';
 import { articleJson, summaryJson } from '../../present/api.ts';
 import { exportCitation } from '../../present/citation-export.ts';
+import { addVary } from '../compress.ts';
 
 const ListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),
@@ -23,7 +24,7 @@ export const apiArticleRoutes = (ctx: AppContext): FastifyPluginAsync => async (
     // API answers depend on who asks (session or token): never in a shared cache.
     if (req.viewer.kind === 'user') reply.header('cache-control', 'private, no-store');
     else if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'private, no-cache');
-    reply.header('vary', 'Cookie, Authorization');
+    addVary(reply, 'Cookie', 'Authorization');
     return payload;
   });
 
