@@ -17,7 +17,7 @@ export interface OembedSize {
   maxheight: number | null;
 }
 
-/** The response fields, in the order the specification lists them. */
+/** The response fields (oEmbed 1.0, type "rich"). */
 export interface OembedResponse {
   type: 'rich';
   version: '1.0';
