@@ -41,18 +41,19 @@ export function reminderStage(msLeft: number, startedMsBeforeEnd: number, days: 
   let stage: number | null = null;
   for (const d of days) if (msLeft <= d * DAY_MS) stage = d;
   // A subscription shorter than the window (a 20-day gift) gets no "30 days left" notice.
-  if (stage !== null && startedMsBeforeEnd <= stage * DAY_MS) {
-    const shorter = days.filter((d) => d < stage! && msLeft <= d * DAY_MS);
-    return shorter.length ? Math.min(...shorter) : null;
-  }
-  return stage;
+  return stage !== null && startedMsBeforeEnd <= stage * DAY_MS ? null : stage;
 }
 
-/** Each reader's subscription end (the latest end of entitlements not revoked), for these readers. */
+/** Per reader, the subscription's end: the latest end of the entitlements not revoked. */
+function latestEnds(db: Kysely<DB>) {
+  return db.selectFrom('entitlements').select(['user_id', (eb) => eb.fn.max('ends_at').as('ends_at')])
+    .where('revoked_at', 'is', null).groupBy('user_id');
+}
+
+/** Each reader's subscription end, for these readers. */
 export async function subscriptionEnds(db: Kysely<DB>, userIds: number[]): Promise<Map<number, string>> {
   if (userIds.length === 0) return new Map();
-  const rows = await db.selectFrom('entitlements').select(['user_id', (eb) => eb.fn.max('ends_at').as('ends_at')])
-    .where('revoked_at', 'is', null).where('user_id', 'in', userIds).groupBy('user_id').execute();
+  const rows = await latestEnds(db).where('user_id', 'in', userIds).execute();
   return new Map(rows.map((r) => [Number(r.user_id), String(r.ends_at)]));
 }
 
@@ -71,8 +72,7 @@ export async function queueRenewalReminders(store: Pick<Store, 'db'>, opts: { da
   // queue.ts imports this module for its checks at sending time: imported here when needed.
   const { enqueueMail } = await import('./queue.ts');
   // Per reader: the end of the subscription, and the start and plan of the entitlement that ends last.
-  const ends = db.selectFrom('entitlements').select(['user_id', (eb) => eb.fn.max('ends_at').as('ends_at')])
-    .where('revoked_at', 'is', null).groupBy('user_id').as('ends');
+  const ends = latestEnds(db).as('ends');
   const rows = await db.selectFrom(ends)
     .innerJoin('entitlements as e', (j) => j.onRef('e.user_id', '=', 'ends.user_id').onRef('e.ends_at', '=', 'ends.ends_at'))
     .innerJoin('users', 'users.id', 'ends.user_id')
@@ -86,6 +86,7 @@ export async function queueRenewalReminders(store: Pick<Store, 'db'>, opts: { da
     .where((w) => w.not(w.exists(w.selectFrom('entitlements as r').select('r.id').whereRef('r.user_id', '=', 'users.id').where('r.revoked_at', 'is not', null).whereRef('r.ends_at', '>', 'ends.ends_at'))))
     .orderBy('users.id').orderBy('e.starts_at')
     .execute();
+  if (rows.length === 0) return { checked: 0, queued: 0 };
   const siteName = opts.siteName ?? (await db.selectFrom('publications').select('name').orderBy('id').executeTakeFirst())?.name ?? 'Masthead';
   let queued = 0;
   const seen = new Set<number>();
